@@ -1,0 +1,369 @@
+//! The index: normalized keys to candidate aliases, so that a query touches only the few aliases
+//! that could match instead of every alias in the knowledge base.
+//!
+//! Four lookups feed the scorer:
+//! - **exact**: the whole normalized key ("united arab emirates");
+//! - **compact**: the key without spaces ("kassymjomart tokayev" meets "kassym jomart tokayev");
+//! - **tokens**: each vocabulary token to the aliases that contain it (surname only, word order);
+//! - **fuzzy**: symmetric deletes over vocabulary tokens. Every token is stored with each string
+//!   made by deleting up to [`edit_budget`] of its letters; a query token looks up its own deletes,
+//!   so tokens within one or two edits are found without scanning the vocabulary.
+//!
+//! Acronyms of multi-word names ("United Arab Emirates" -> `uae`) are generated here as extra
+//! aliases of their entity.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+
+use crate::kb::KnowledgeBase;
+use crate::normalize::drift::drift_key;
+use crate::normalize::{compact, Normalizer};
+
+/// Where an indexed alias came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AliasSource {
+    /// The entity's name.
+    Name,
+    /// One of the entity's aliases.
+    Alias,
+    /// An acronym generated from the name or an alias.
+    Acronym,
+}
+
+/// One indexed name of an entity.
+#[derive(Clone, Debug)]
+pub(crate) struct AliasEntry {
+    /// Position of the entity in the knowledge base.
+    pub entity: u32,
+    /// The alias as written in the knowledge base, or the generated acronym in capitals.
+    pub text: String,
+    /// The vocabulary ids of its normalized tokens, in order.
+    pub tokens: Vec<u32>,
+    pub source: AliasSource,
+}
+
+/// Words left out when acronyms are generated ("Kingdom of Saudi Arabia" -> KSA).
+const ACRONYM_STOPWORDS: &[&str] = &[
+    "of", "the", "and", "for", "de", "du", "des", "la", "le", "el",
+];
+
+/// Generated acronyms shorter than this are too ambiguous to be useful.
+const MIN_ACRONYM_LEN: usize = 3;
+
+/// When the union of postings would exceed this many aliases, the most common query tokens are
+/// left out of candidate generation.
+const MAX_CANDIDATES: usize = 20_000;
+
+/// How many edits a token of this length may differ by and still be a fuzzy match. Short tokens
+/// get none: one wrong letter in "Oman" makes another word.
+pub(crate) fn edit_budget(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn hash_str(s: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
+/// `edits` of its bytes.
+fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
+    let mut seen: FxHashSet<Vec<u8>> = FxHashSet::default();
+    let mut frontier = vec![token.as_bytes().to_vec()];
+    f(hash_str(token.as_bytes()));
+    for _ in 0..edits {
+        let mut next = Vec::new();
+        for word in &frontier {
+            for i in 0..word.len() {
+                let mut shorter = word.clone();
+                shorter.remove(i);
+                if seen.insert(shorter.clone()) {
+                    f(hash_str(&shorter));
+                    next.push(shorter);
+                }
+            }
+        }
+        frontier = next;
+    }
+}
+
+/// The lookup structures built from a knowledge base.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub aliases: Vec<AliasEntry>,
+    pub vocab: Vec<String>,
+    vocab_ids: FxHashMap<String, u32>,
+    /// Inverse document frequency of each vocabulary token over entities.
+    pub idf: Vec<f32>,
+    /// The largest idf: the weight of a query token the vocabulary has never seen.
+    pub max_idf: f32,
+    postings: Vec<Vec<u32>>,
+    exact: FxHashMap<String, Vec<u32>>,
+    compact: FxHashMap<String, Vec<u32>>,
+    /// (hash of a delete variant, vocabulary id), sorted.
+    deletes: Vec<(u64, u32)>,
+    /// Romanization drift key to vocabulary ids.
+    drift: FxHashMap<String, Vec<u32>>,
+}
+
+impl Index {
+    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
+        let mut index = Index::default();
+        let mut entity_sets: Vec<FxHashSet<u32>> = Vec::new();
+        for (e, entity) in kb.entities().iter().enumerate() {
+            let e = e as u32;
+            let mut keys_seen: FxHashSet<String> = FxHashSet::default();
+            for (i, alias) in entity.names().enumerate() {
+                let tokens: Vec<String> = normalizer
+                    .tokens(alias)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .collect();
+                let key = tokens.join(" ");
+                if tokens.is_empty() || !keys_seen.insert(key) {
+                    continue;
+                }
+                let source = if i == 0 {
+                    AliasSource::Name
+                } else {
+                    AliasSource::Alias
+                };
+                index.push_alias(e, alias.to_string(), &tokens, source);
+                if !entity.is_person() {
+                    for acronym in acronyms(&tokens) {
+                        if keys_seen.insert(acronym.clone()) {
+                            let text = acronym.to_ascii_uppercase();
+                            index.push_alias(e, text, &[acronym], AliasSource::Acronym);
+                        }
+                    }
+                }
+            }
+            // Document frequency counts entities, not aliases.
+            let mut set = FxHashSet::default();
+            for a in index.aliases.iter().rev().take_while(|a| a.entity == e) {
+                set.extend(a.tokens.iter().copied());
+            }
+            entity_sets.push(set);
+        }
+        let mut df = vec![0u32; index.vocab.len()];
+        for set in &entity_sets {
+            for &t in set {
+                df[t as usize] += 1;
+            }
+        }
+        let n = kb.len().max(1) as f32;
+        index.idf = df
+            .iter()
+            .map(|&d| (1.0 + n / d.max(1) as f32).ln())
+            .collect();
+        index.max_idf = (1.0 + n).ln();
+        for (id, token) in index.vocab.iter().enumerate() {
+            index
+                .drift
+                .entry(drift_key(token))
+                .or_default()
+                .push(id as u32);
+            for_each_delete(token, edit_budget(token.len()), &mut |h| {
+                index.deletes.push((h, id as u32))
+            });
+        }
+        index.deletes.sort_unstable();
+        index.deletes.dedup();
+        index
+    }
+
+    fn push_alias(&mut self, entity: u32, text: String, tokens: &[String], source: AliasSource) {
+        let id = self.aliases.len() as u32;
+        let key = tokens.join(" ");
+        let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
+        for &t in &ids {
+            let list = &mut self.postings[t as usize];
+            if list.last() != Some(&id) {
+                list.push(id);
+            }
+        }
+        self.compact.entry(compact(&key)).or_default().push(id);
+        self.exact.entry(key).or_default().push(id);
+        self.aliases.push(AliasEntry {
+            entity,
+            text,
+            tokens: ids,
+            source,
+        });
+    }
+
+    fn intern(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.vocab_ids.get(token) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.push(token.to_string());
+        self.vocab_ids.insert(token.to_string(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    /// Aliases whose whole normalized key is `key`.
+    pub fn exact(&self, key: &str) -> &[u32] {
+        self.exact.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Aliases whose key without spaces is `compact_key`.
+    pub fn compact(&self, compact_key: &str) -> &[u32] {
+        self.compact.get(compact_key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The vocabulary id of a token.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.vocab_ids.get(token).copied()
+    }
+
+    /// Aliases that contain the vocabulary token `id`.
+    #[cfg(test)]
+    pub fn postings(&self, id: u32) -> &[u32] {
+        &self.postings[id as usize]
+    }
+
+    /// Vocabulary tokens other than `token` itself within the edit budget of the longer of the
+    /// two, with their edit distance.
+    pub fn fuzzy_tokens(&self, token: &str) -> Vec<(u32, usize)> {
+        let mut found: FxHashSet<u32> = FxHashSet::default();
+        for_each_delete(token, edit_budget(token.len()), &mut |h| {
+            let start = self.deletes.partition_point(|&(x, _)| x < h);
+            for &(x, id) in &self.deletes[start..] {
+                if x != h {
+                    break;
+                }
+                found.insert(id);
+            }
+        });
+        let mut out: Vec<(u32, usize)> = found
+            .into_iter()
+            .filter_map(|id| {
+                let candidate = &self.vocab[id as usize];
+                if candidate == token {
+                    return None;
+                }
+                let budget = edit_budget(candidate.len().max(token.len()));
+                let d = strsim::osa_distance(token, candidate);
+                (d <= budget).then_some((id, d))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Vocabulary tokens other than `token` that share its romanization drift key.
+    pub fn drift_tokens(&self, token: &str) -> impl Iterator<Item = u32> + '_ {
+        let exact = self.token_id(token);
+        self.drift
+            .get(&drift_key(token))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&id| Some(id) != exact)
+    }
+
+    /// Candidate aliases for a set of vocabulary tokens: the union of their postings, leaving out
+    /// the most common tokens when the union would be too large.
+    pub fn candidates_for_tokens(&self, tokens: &[u32], out: &mut FxHashSet<u32>) {
+        let mut by_rarity: Vec<u32> = tokens.to_vec();
+        by_rarity.sort_unstable_by_key(|&t| self.postings[t as usize].len());
+        by_rarity.dedup();
+        for t in by_rarity {
+            let list = &self.postings[t as usize];
+            if !out.is_empty() && out.len() + list.len() > MAX_CANDIDATES {
+                break;
+            }
+            out.extend(list.iter().copied());
+        }
+    }
+}
+
+/// Acronyms of a multi-word name: the first letters of its words, without and with the small
+/// words ("Republic of Korea" -> `rk` and `rok`), kept when at least [`MIN_ACRONYM_LEN`] long.
+fn acronyms(tokens: &[String]) -> Vec<String> {
+    if tokens.len() < 2 || tokens.iter().any(|t| t.chars().all(|c| c.is_ascii_digit())) {
+        return Vec::new();
+    }
+    let initials = |keep_small: bool| -> String {
+        tokens
+            .iter()
+            .filter(|t| keep_small || !ACRONYM_STOPWORDS.contains(&t.as_str()))
+            .filter_map(|t| t.chars().next())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for acronym in [initials(false), initials(true)] {
+        if acronym.len() >= MIN_ACRONYM_LEN && !out.contains(&acronym) {
+            out.push(acronym);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::Entity;
+
+    fn kb() -> KnowledgeBase {
+        let mut kb = KnowledgeBase::new();
+        kb.add(Entity::new("AE", "United Arab Emirates").with_kind("country"))
+            .unwrap();
+        kb.add(Entity::new("KR", "South Korea").with_aliases(["Republic of Korea"]))
+            .unwrap();
+        kb.add(
+            Entity::new("tokayev", "Kassym-Jomart Tokayev")
+                .with_kind("person")
+                .with_aliases(["Tokayev"]),
+        )
+        .unwrap();
+        kb
+    }
+
+    #[test]
+    fn acronyms_are_generated_for_non_persons() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let uae = index.exact("uae");
+        assert_eq!(uae.len(), 1);
+        assert_eq!(index.aliases[uae[0] as usize].source, AliasSource::Acronym);
+        assert_eq!(index.exact("rok").len(), 1);
+        assert!(index.exact("kjt").is_empty(), "no acronyms for persons");
+    }
+
+    #[test]
+    fn compact_and_token_lookups() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
+        let t = index.token_id("tokayev").unwrap();
+        assert_eq!(index.postings(t).len(), 2);
+    }
+
+    #[test]
+    fn fuzzy_tokens_within_budget() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let found: Vec<&str> = index
+            .fuzzy_tokens("tokaev")
+            .iter()
+            .map(|&(id, _)| index.vocab[id as usize].as_str())
+            .collect();
+        assert_eq!(found, vec!["tokayev"]);
+        let found = index.fuzzy_tokens("emirats");
+        assert_eq!(found.len(), 1);
+        assert!(index.fuzzy_tokens("oma").is_empty());
+    }
+
+    #[test]
+    fn edit_budget_grows_with_length() {
+        assert_eq!(edit_budget(3), 0);
+        assert_eq!(edit_budget(5), 1);
+        assert_eq!(edit_budget(9), 2);
+    }
+}

@@ -1,0 +1,552 @@
+//! The knowledge base: entities with their names and aliases, validated as they are added.
+//!
+//! Records come from JSONL, a JSON array, CSV, or (through the bindings) Python dicts and data
+//! frames. Every record is checked: a missing or empty `id` or `name`, a field of the wrong type,
+//! a duplicate id or a malformed line is an [`Error`] that names the file, the line (or record)
+//! and the field. Nothing is silently dropped or coerced.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::normalize::normalize;
+
+/// One thing a name can refer to: a person, a country, an organisation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entity {
+    /// The canonical ID that every variant resolves to.
+    pub id: String,
+    /// The preferred display name.
+    pub name: String,
+    /// Other names the entity goes by.
+    pub aliases: Vec<String>,
+    /// An optional type ("person", "country", "org", ...) that queries can filter on. Entities of
+    /// kind "person" may be found by surname alone.
+    pub kind: Option<String>,
+    /// A prior for breaking near-ties between entities; positive, 1.0 by default.
+    pub weight: f64,
+    /// Any other fields of the record, kept as they were.
+    pub data: Map<String, Value>,
+}
+
+impl Entity {
+    /// An entity with an id and a name, no aliases, no kind, weight 1 and no data.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Entity {
+        Entity {
+            id: id.into(),
+            name: name.into(),
+            aliases: Vec::new(),
+            kind: None,
+            weight: 1.0,
+            data: Map::new(),
+        }
+    }
+
+    /// Adds aliases.
+    pub fn with_aliases<I, S>(mut self, aliases: I) -> Entity
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.aliases.extend(aliases.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the kind.
+    pub fn with_kind(mut self, kind: impl Into<String>) -> Entity {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Sets the weight.
+    pub fn with_weight(mut self, weight: f64) -> Entity {
+        self.weight = weight;
+        self
+    }
+
+    /// The name followed by the aliases.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// True for entities whose kind is "person" (any case): these may be found by surname alone.
+    pub fn is_person(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("person"))
+    }
+
+    /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
+    /// after normalization, a positive finite weight.
+    fn validate(&self) -> Result<()> {
+        if self.id.trim().is_empty() {
+            return Err(Error::invalid_record("the id is empty").in_field("id"));
+        }
+        if normalize(&self.name).is_empty() {
+            return Err(Error::invalid_record(format!(
+                "the name {:?} has no letters or digits",
+                self.name
+            ))
+            .in_field("name"));
+        }
+        for (i, alias) in self.aliases.iter().enumerate() {
+            if normalize(alias).is_empty() {
+                return Err(Error::invalid_record(format!(
+                    "alias {} ({alias:?}) has no letters or digits",
+                    i + 1
+                ))
+                .in_field("aliases"));
+            }
+        }
+        if !(self.weight.is_finite() && self.weight > 0.0) {
+            return Err(Error::invalid_record(format!(
+                "the weight must be a positive number, not {}",
+                self.weight
+            ))
+            .in_field("weight"));
+        }
+        if let Some(kind) = &self.kind {
+            if kind.trim().is_empty() {
+                return Err(
+                    Error::invalid_record("the kind is empty; leave it out instead")
+                        .in_field("kind"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds an entity from one JSON object with the fields `id`, `name`, and optionally
+    /// `aliases`, `kind`, `weight` and `data`; every other field is kept in `data`.
+    pub fn from_json(record: &Value) -> Result<Entity> {
+        let Value::Object(fields) = record else {
+            return Err(Error::invalid_record(format!(
+                "expected an object with 'id' and 'name', found {}",
+                describe(record)
+            )));
+        };
+        let id = required_string(fields, "id")?;
+        let name = required_string(fields, "name")?;
+        let mut entity = Entity::new(id, name);
+        for (key, value) in fields {
+            match key.as_str() {
+                "id" | "name" => {}
+                "aliases" => entity.aliases = string_list(value, "aliases")?,
+                "kind" => entity.kind = optional_string(value, "kind")?,
+                "weight" => match value {
+                    Value::Null => {}
+                    Value::Number(n) => entity.weight = n.as_f64().unwrap_or(f64::NAN),
+                    other => {
+                        return Err(Error::invalid_record(format!(
+                            "expected a number, found {}",
+                            describe(other)
+                        ))
+                        .in_field("weight"))
+                    }
+                },
+                "data" => match value {
+                    Value::Object(map) => entity
+                        .data
+                        .extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
+                    Value::Null => {}
+                    other => {
+                        return Err(Error::invalid_record(format!(
+                            "expected an object, found {}",
+                            describe(other)
+                        ))
+                        .in_field("data"))
+                    }
+                },
+                _ => {
+                    entity.data.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        Ok(entity)
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn required_string(fields: &Map<String, Value>, field: &str) -> Result<String> {
+    match fields.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None | Some(Value::Null) => {
+            Err(Error::invalid_record(format!("the field '{field}' is missing")).in_field(field))
+        }
+        Some(other) => Err(Error::invalid_record(format!(
+            "expected a string, found {}",
+            describe(other)
+        ))
+        .in_field(field)),
+    }
+}
+
+fn optional_string(value: &Value, field: &str) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        other => Err(Error::invalid_record(format!(
+            "expected a string, found {}",
+            describe(other)
+        ))
+        .in_field(field)),
+    }
+}
+
+fn string_list(value: &Value, field: &str) -> Result<Vec<String>> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(Error::invalid_record(format!(
+                    "item {} must be a string, found {}",
+                    i + 1,
+                    describe(other)
+                ))
+                .in_field(field)),
+            })
+            .collect(),
+        other => Err(Error::invalid_record(format!(
+            "expected a list of strings, found {}",
+            describe(other)
+        ))
+        .in_field(field)),
+    }
+}
+
+/// How to read a CSV knowledge base.
+#[derive(Clone, Debug)]
+pub struct CsvOptions {
+    /// The field delimiter; `,` by default (`\t` for TSV).
+    pub delimiter: u8,
+    /// What separates several aliases within the `aliases` column; `|` by default.
+    pub alias_separator: String,
+}
+
+impl Default for CsvOptions {
+    fn default() -> CsvOptions {
+        CsvOptions {
+            delimiter: b',',
+            alias_separator: "|".to_string(),
+        }
+    }
+}
+
+/// A validated set of entities, each with a unique id.
+#[derive(Clone, Debug, Default)]
+pub struct KnowledgeBase {
+    entities: Vec<Entity>,
+    by_id: HashMap<String, usize>,
+}
+
+impl KnowledgeBase {
+    /// An empty knowledge base.
+    pub fn new() -> KnowledgeBase {
+        KnowledgeBase::default()
+    }
+
+    /// Adds one entity after validating it; a duplicate id is an error.
+    pub fn add(&mut self, entity: Entity) -> Result<()> {
+        entity.validate()?;
+        if self.by_id.contains_key(&entity.id) {
+            return Err(
+                Error::invalid_record(format!("the id {:?} is already taken", entity.id))
+                    .in_field("id"),
+            );
+        }
+        self.by_id.insert(entity.id.clone(), self.entities.len());
+        self.entities.push(entity);
+        Ok(())
+    }
+
+    /// The entity with this id.
+    pub fn get(&self, id: &str) -> Option<&Entity> {
+        self.by_id.get(id).map(|&i| &self.entities[i])
+    }
+
+    /// The number of entities.
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// True when there are no entities.
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// The entities in the order they were added.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// Builds a knowledge base from JSON records (see [`Entity::from_json`]). Errors name the
+    /// 1-based record number.
+    pub fn from_records<'a, I>(records: I) -> Result<KnowledgeBase>
+    where
+        I: IntoIterator<Item = &'a Value>,
+    {
+        let mut kb = KnowledgeBase::new();
+        for (i, record) in records.into_iter().enumerate() {
+            let n = i as u64 + 1;
+            Entity::from_json(record)
+                .and_then(|e| kb.add(e))
+                .map_err(|e| e.at_record(n))?;
+        }
+        Ok(kb)
+    }
+
+    /// Reads JSON Lines: one object per line; blank lines are skipped.
+    pub fn from_jsonl(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        KnowledgeBase::read_jsonl(BufReader::new(file)).map_err(|e| e.in_file(path))
+    }
+
+    /// Reads JSON Lines from any reader.
+    pub fn read_jsonl(reader: impl BufRead) -> Result<KnowledgeBase> {
+        let mut kb = KnowledgeBase::new();
+        for (i, line) in reader.split(b'\n').enumerate() {
+            let n = i as u64 + 1;
+            let line = line.map_err(|e| Error::new(ErrorKind::Io, e.to_string()).at_line(n))?;
+            let text = std::str::from_utf8(&line).map_err(|e| {
+                Error::new(ErrorKind::Parse, format!("not valid UTF-8 ({e})")).at_line(n)
+            })?;
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text).trim();
+            if text.is_empty() {
+                continue;
+            }
+            let record: Value = serde_json::from_str(text).map_err(|e| {
+                Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(n)
+            })?;
+            Entity::from_json(&record)
+                .and_then(|e| kb.add(e))
+                .map_err(|e| e.at_line(n))?;
+        }
+        Ok(kb)
+    }
+
+    /// Reads a JSON array of objects.
+    pub fn from_json(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
+        let path = path.as_ref();
+        let mut text = String::new();
+        File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .map_err(|e| Error::io(path, e))?;
+        KnowledgeBase::parse_json(&text).map_err(|e| e.in_file(path))
+    }
+
+    /// Parses a JSON array of objects from a string.
+    pub fn parse_json(text: &str) -> Result<KnowledgeBase> {
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(e.line() as u64)
+        })?;
+        match value {
+            Value::Array(records) => KnowledgeBase::from_records(&records),
+            other => Err(Error::new(
+                ErrorKind::Parse,
+                format!(
+                    "expected a JSON array of objects, found {}",
+                    describe(&other)
+                ),
+            )),
+        }
+    }
+
+    /// Reads CSV with a header row naming at least `id` and `name`; optional columns `aliases`
+    /// (split on [`CsvOptions::alias_separator`]), `kind` and `weight`; every other column is kept
+    /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none".
+    pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<KnowledgeBase> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        KnowledgeBase::read_csv(file, options).map_err(|e| e.in_file(path))
+    }
+
+    /// Reads CSV from any reader; see [`KnowledgeBase::from_csv`].
+    pub fn read_csv(reader: impl Read, options: &CsvOptions) -> Result<KnowledgeBase> {
+        if options.alias_separator.is_empty() {
+            return Err(Error::invalid_argument(
+                "the alias separator must not be empty",
+            ));
+        }
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(options.delimiter)
+            .flexible(false)
+            .from_reader(reader);
+        let csv_error = |e: csv::Error| {
+            let line = e.position().map(|p| p.line());
+            let err = Error::new(ErrorKind::Parse, format!("malformed CSV: {e}"));
+            match line {
+                Some(l) => err.at_line(l),
+                None => err,
+            }
+        };
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(csv_error)?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{FEFF}')
+                } else {
+                    h
+                };
+                h.trim().to_string()
+            })
+            .collect();
+        for required in ["id", "name"] {
+            if !headers.iter().any(|h| h == required) {
+                return Err(Error::invalid_record(format!(
+                    "the header has no '{required}' column (found: {})",
+                    headers.join(", ")
+                ))
+                .in_field(required)
+                .at_line(1));
+            }
+        }
+        let mut kb = KnowledgeBase::new();
+        for row in rdr.records() {
+            let row = row.map_err(csv_error)?;
+            let line = row.position().map_or(0, |p| p.line());
+            let entity = csv_entity(&headers, &row, options).map_err(|e| e.at_line(line))?;
+            kb.add(entity).map_err(|e| e.at_line(line))?;
+        }
+        Ok(kb)
+    }
+}
+
+fn csv_entity(headers: &[String], row: &csv::StringRecord, options: &CsvOptions) -> Result<Entity> {
+    let mut entity = Entity::new(String::new(), String::new());
+    for (header, cell) in headers.iter().zip(row.iter()) {
+        match header.as_str() {
+            "id" => entity.id = cell.to_string(),
+            "name" => entity.name = cell.to_string(),
+            "aliases" => {
+                entity.aliases = cell
+                    .split(options.alias_separator.as_str())
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            "kind" => entity.kind = (!cell.trim().is_empty()).then(|| cell.trim().to_string()),
+            "weight" if cell.trim().is_empty() => {}
+            "weight" => {
+                entity.weight = cell.trim().parse().map_err(|_| {
+                    Error::invalid_record(format!("expected a number, found {cell:?}"))
+                        .in_field("weight")
+                })?
+            }
+            other => {
+                entity
+                    .data
+                    .insert(other.to_string(), Value::String(cell.to_string()));
+            }
+        }
+    }
+    if entity.name.trim().is_empty() {
+        return Err(Error::invalid_record("the name is empty").in_field("name"));
+    }
+    Ok(entity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_keep_extra_fields_as_data() {
+        let kb = KnowledgeBase::from_records(&[json!({
+            "id": "Q1", "name": "Kazakhstan", "aliases": ["KZ"], "kind": "country",
+            "weight": 2, "iso3": "KAZ"
+        })])
+        .unwrap();
+        let e = kb.get("Q1").unwrap();
+        assert_eq!(e.aliases, vec!["KZ"]);
+        assert_eq!(e.kind.as_deref(), Some("country"));
+        assert_eq!(e.weight, 2.0);
+        assert_eq!(e.data["iso3"], json!("KAZ"));
+    }
+
+    #[test]
+    fn errors_name_record_and_field() {
+        let err = KnowledgeBase::from_records(&[
+            json!({"id": "a", "name": "A"}),
+            json!({"id": "b", "name": 5}),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "record 2, field 'name': expected a string, found the number 5"
+        );
+
+        let err = KnowledgeBase::from_records(&[
+            json!({"id": "a", "name": "A"}),
+            json!({"id": "a", "name": "B"}),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("already taken"), "{err}");
+
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "  "})]).unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("name"));
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "aliases": "B"})])
+            .unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("aliases"));
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "weight": -1})])
+            .unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("weight"));
+        let err = KnowledgeBase::from_records(&[json!(["a"])]).unwrap_err();
+        assert!(err.to_string().starts_with("record 1: expected an object"));
+    }
+
+    #[test]
+    fn jsonl_names_the_line() {
+        let text = "{\"id\":\"a\",\"name\":\"A\"}\n\n{\"id\":\"b\",\"name\":\n";
+        let err = KnowledgeBase::read_jsonl(text.as_bytes()).unwrap_err();
+        assert_eq!(err.location().line, Some(3));
+        assert_eq!(err.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn csv_with_aliases_and_data() {
+        let text = "\u{FEFF}id,name,aliases,kind,population\r\nKZ,Kazakhstan,Qazaqstan|Казахстан,country,20000000\r\n";
+        let kb = KnowledgeBase::read_csv(text.as_bytes(), &CsvOptions::default()).unwrap();
+        let e = kb.get("KZ").unwrap();
+        assert_eq!(e.aliases, vec!["Qazaqstan", "Казахстан"]);
+        assert_eq!(e.data["population"], json!("20000000"));
+
+        let bad = "id,name,weight\nKZ,Kazakhstan,heavy\n";
+        let err = KnowledgeBase::read_csv(bad.as_bytes(), &CsvOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2, field 'weight': expected a number, found \"heavy\""
+        );
+
+        let no_name = "id,title\nKZ,Kazakhstan\n";
+        let err = KnowledgeBase::read_csv(no_name.as_bytes(), &CsvOptions::default()).unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("name"));
+
+        let ragged = "id,name\nKZ,Kazakhstan,extra\n";
+        let err = KnowledgeBase::read_csv(ragged.as_bytes(), &CsvOptions::default()).unwrap_err();
+        assert_eq!(err.location().line, Some(2));
+    }
+}

@@ -1,0 +1,71 @@
+//! canonica resolves the many ways people write a name to one canonical ID.
+//!
+//! "Tokayev", "President Tokayev", "Kassym-Jomart Tokayev", "Tokaev" and "Токаев" are one person;
+//! "UAE", "U.A.E." and "United Arab Emirates" are one country. canonica normalizes names, indexes
+//! a knowledge base of entities and their aliases, and scores candidates with evidence, preferring
+//! no answer to a wrong one.
+//!
+//! The data flows through one module per stage:
+//!
+//! | stage | module | what it does |
+//! |---|---|---|
+//! | records | [`kb`] | [`Entity`] and the validated [`KnowledgeBase`], from JSONL, JSON, CSV |
+//! | normalize | [`normalize`] | text to comparable tokens, with spans into the original |
+//! | index | `index` | keys to candidate aliases: exact, compact, token, acronym, fuzzy |
+//! | score | [`score`] | a candidate to a score in [0, 1] with its evidence |
+//! | resolve | [`resolve`] | the best match above a threshold, candidates, batches |
+//! | store | [`store`] | save and load a resolver as versioned bytes |
+//!
+//! ```
+//! use canonica::{Entity, KnowledgeBase, Resolver};
+//!
+//! let mut kb = KnowledgeBase::new();
+//! kb.add(Entity::new("Q_tokayev", "Kassym-Jomart Tokayev").with_kind("person"))?;
+//! kb.add(
+//!     Entity::new("AE", "United Arab Emirates")
+//!         .with_aliases(["Emirates"])
+//!         .with_kind("country"),
+//! )?;
+//! let resolver = Resolver::new(kb)?;
+//!
+//! for name in ["Tokayev", "President Tokayev", "Kassym Jomart Tokayev", "Tokaev", "Токаев"] {
+//!     assert_eq!(resolver.resolve(name, None).unwrap().id, "Q_tokayev", "{name}");
+//! }
+//! for name in ["UAE", "U.A.E.", "united arab emirates"] {
+//!     assert_eq!(resolver.resolve(name, None).unwrap().id, "AE", "{name}");
+//! }
+//! assert!(resolver.resolve("President", None).is_none());
+//! # Ok::<(), canonica::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod error;
+mod index;
+pub mod kb;
+pub mod normalize;
+pub mod resolve;
+pub mod score;
+pub mod store;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use kb::{CsvOptions, Entity, KnowledgeBase};
+pub use normalize::{normalize, Normalizer, Token};
+pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
+pub use score::Method;
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::Entity>();
+        assert_send_sync::<crate::KnowledgeBase>();
+        assert_send_sync::<crate::Normalizer>();
+        assert_send_sync::<crate::Resolver>();
+        assert_send_sync::<crate::ResolverBuilder>();
+        assert_send_sync::<crate::Match>();
+        assert_send_sync::<crate::Token>();
+    }
+}

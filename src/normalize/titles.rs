@@ -1,0 +1,253 @@
+//! Titles, honorifics and roles that precede a name ("President", "Mr", "H.E.", "Prime
+//! Minister", "Президент"), so that a query can be compared without them.
+//!
+//! Entries are written in normalized form (see [`crate::normalize`]), so a transliterated
+//! "Президент" is `prezident` and "H.E." is `he`.
+
+use super::Token;
+
+/// Honorifics: forms of address that may stand before any name.
+const HONORIFICS: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "his excellency",
+    "her excellency",
+    "hon",
+    "honourable",
+    "honorable",
+    "rt hon",
+    "rev",
+    "reverend",
+    "sheikh",
+    "sheik",
+    "shaikh",
+    "sayyid",
+    "herr",
+    "frau",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "senor",
+    "senora",
+    "sr",
+    "sra",
+    "signor",
+    "signora",
+    "gospodin",
+    "gospozha",
+];
+
+/// Roles: offices and ranks. A role may itself be preceded by up to two words that qualify it
+/// ("Israeli Prime Minister", "former US President").
+const ROLES: &[&str] = &[
+    "president",
+    "vice president",
+    "president elect",
+    "prime minister",
+    "deputy prime minister",
+    "first deputy prime minister",
+    "foreign minister",
+    "defence minister",
+    "defense minister",
+    "finance minister",
+    "interior minister",
+    "minister",
+    "secretary of state",
+    "secretary general",
+    "secretary",
+    "chancellor",
+    "premier",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "crown prince",
+    "emir",
+    "amir",
+    "sultan",
+    "emperor",
+    "empress",
+    "ambassador",
+    "envoy",
+    "special envoy",
+    "senator",
+    "sen",
+    "congressman",
+    "congresswoman",
+    "representative",
+    "rep",
+    "governor",
+    "gov",
+    "mayor",
+    "general",
+    "gen",
+    "colonel",
+    "col",
+    "admiral",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "ceo",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "pope",
+    "akim",
+    // Other languages, transliterated.
+    "presidente",
+    "prezident",
+    "prasident",
+    "praesident",
+    "premer ministr",
+    "ministr",
+    "premierminister",
+    "bundeskanzler",
+    "kanzler",
+    "primer ministro",
+    "primo ministro",
+    "premier ministre",
+    "ministre",
+    "ministro",
+    "korol",
+    "koroleva",
+];
+
+/// Words that may open a name without being part of it.
+const LEADING_ARTICLES: &[&str] = &["the"];
+
+/// Words allowed before a role ("former", "then", "acting") besides demonyms.
+const MAX_WORDS_BEFORE_ROLE: usize = 2;
+
+fn matches_at(tokens: &[Token], at: usize, phrase: &str) -> Option<usize> {
+    let mut n = 0;
+    for word in phrase.split(' ') {
+        if tokens.get(at + n)?.text != word {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
+/// The length of the longest entry of `list` that starts at `at`.
+fn longest_at(tokens: &[Token], at: usize, list: &[&str]) -> Option<usize> {
+    list.iter().filter_map(|p| matches_at(tokens, at, p)).max()
+}
+
+/// The length of the longest title (honorific or role) that starts at `at`.
+fn title_at(tokens: &[Token], at: usize) -> Option<usize> {
+    // "H.E." (His Excellency) is a title; the surname "He" is not.
+    let excellency = tokens
+        .get(at)
+        .is_some_and(|t| t.initials && t.text == "he")
+        .then_some(1);
+    longest_at(tokens, at, HONORIFICS)
+        .max(longest_at(tokens, at, ROLES))
+        .max(excellency)
+}
+
+/// Where the name starts once leading articles, titles and roles (with the words that qualify a
+/// role) are skipped. Returns `None` when there is nothing to skip or when nothing but titles is
+/// left, so that a lone "President" is never reduced to an empty name.
+pub(crate) fn name_start(tokens: &[Token]) -> Option<usize> {
+    let mut at = 0;
+    // Qualifiers before a role: "Israeli Prime Minister ...", "former US President ...".
+    for skip in 1..=MAX_WORDS_BEFORE_ROLE {
+        if skip < tokens.len()
+            && title_at(tokens, 0).is_none()
+            && longest_at(tokens, skip, ROLES).is_some()
+        {
+            at = skip;
+            break;
+        }
+    }
+    loop {
+        if let Some(n) = longest_at(tokens, at, LEADING_ARTICLES) {
+            at += n;
+        } else if let Some(n) = title_at(tokens, at) {
+            at += n;
+        } else {
+            break;
+        }
+    }
+    (at > 0 && at < tokens.len()).then_some(at)
+}
+
+/// True when every token belongs to a title, a role or an article ("President", "Mr", "the
+/// Prime Minister"): such a query names nobody.
+pub(crate) fn is_only_titles(tokens: &[Token]) -> bool {
+    let mut at = 0;
+    let mut saw_title = false;
+    while at < tokens.len() {
+        if let Some(n) = title_at(tokens, at) {
+            at += n;
+            saw_title = true;
+        } else if let Some(n) = longest_at(tokens, at, LEADING_ARTICLES) {
+            at += n;
+        } else {
+            return false;
+        }
+    }
+    saw_title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Normalizer;
+
+    fn stripped(text: &str) -> String {
+        let tokens = Normalizer::new().tokens(text);
+        let at = name_start(&tokens).unwrap_or(0);
+        tokens[at..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn strips_titles_and_roles() {
+        assert_eq!(stripped("President Tokayev"), "tokayev");
+        assert_eq!(stripped("President Donald Trump"), "donald trump");
+        assert_eq!(
+            stripped("Israeli Prime Minister Benjamin Netanyahu"),
+            "benjamin netanyahu"
+        );
+        assert_eq!(stripped("Kazakh President Tokayev"), "tokayev");
+        assert_eq!(stripped("former US President Trump"), "trump");
+        assert_eq!(stripped("H.E. Mr. Tokayev"), "tokayev");
+        assert_eq!(stripped("Dr Jane Smith"), "jane smith");
+        assert_eq!(stripped("Президент Токаев"), "tokaev");
+        assert_eq!(stripped("The United Arab Emirates"), "united arab emirates");
+    }
+
+    #[test]
+    fn keeps_names_without_titles_and_lone_titles() {
+        assert_eq!(stripped("Benjamin Netanyahu"), "benjamin netanyahu");
+        assert_eq!(stripped("President"), "president");
+        assert_eq!(stripped("Prime Minister"), "prime minister");
+    }
+
+    #[test]
+    fn recognises_lone_titles() {
+        let n = Normalizer::new();
+        assert!(is_only_titles(&n.tokens("President")));
+        assert!(is_only_titles(&n.tokens("the Prime Minister")));
+        assert!(is_only_titles(&n.tokens("Mr.")));
+        assert!(!is_only_titles(&n.tokens("President Tokayev")));
+        assert!(!is_only_titles(&n.tokens("the")));
+        assert!(!is_only_titles(&n.tokens("")));
+    }
+}

@@ -1,0 +1,386 @@
+//! Resolution: the best entity for a name, above a threshold and clear of its rivals; the ranked
+//! candidates with their evidence; batches in parallel.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::{Error, Result};
+use crate::index::{AliasSource, Index};
+use crate::kb::{Entity, KnowledgeBase};
+use crate::normalize::titles::{is_only_titles, name_start};
+use crate::normalize::{compact, Normalizer, Token};
+use crate::score::{self, score_tokens, token_similarity, Method, QueryToken, Scored};
+
+/// The default threshold: chosen so that an answer is right far more often than not on the shared
+/// case corpus (`tests/data/cases.jsonl`), where a wrong id is worse than none.
+pub const DEFAULT_THRESHOLD: f64 = 0.85;
+/// The default margin by which the best entity must beat the next one.
+pub const DEFAULT_MARGIN: f64 = 0.05;
+/// How many times the weight of the runner-up an entity needs to win a near-tie.
+const WEIGHT_TIE_BREAK: f64 = 2.0;
+
+/// One entity a name resolved to, with how well and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// The entity's canonical id.
+    pub id: String,
+    /// The entity's display name.
+    pub name: String,
+    /// How well the name matches, in [0, 1].
+    pub score: f64,
+    /// The knowledge-base name or alias that matched (a generated acronym in capitals).
+    pub alias: String,
+    /// The entity's kind.
+    pub kind: Option<String>,
+    /// How the match was found.
+    pub method: Method,
+    /// Human-readable evidence: which tokens met which, with what similarity.
+    pub evidence: String,
+}
+
+/// Configures and builds a [`Resolver`].
+///
+/// ```
+/// use canonica::{Entity, KnowledgeBase, Resolver};
+/// let mut kb = KnowledgeBase::new();
+/// kb.add(Entity::new("KZ", "Kazakhstan")).unwrap();
+/// let resolver = Resolver::builder().threshold(0.9).build(kb).unwrap();
+/// assert_eq!(resolver.resolve("KAZAKHSTAN", None).unwrap().id, "KZ");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ResolverBuilder {
+    threshold: f64,
+    margin: f64,
+}
+
+impl Default for ResolverBuilder {
+    fn default() -> ResolverBuilder {
+        ResolverBuilder {
+            threshold: DEFAULT_THRESHOLD,
+            margin: DEFAULT_MARGIN,
+        }
+    }
+}
+
+impl ResolverBuilder {
+    /// The lowest score [`Resolver::resolve`] accepts, in [0, 1].
+    pub fn threshold(mut self, threshold: f64) -> ResolverBuilder {
+        self.threshold = threshold;
+        self
+    }
+
+    /// How far the best entity must score above the next different entity, in [0, 1]; closer
+    /// than this, `resolve` answers `None` (unless the best has at least twice the weight).
+    pub fn margin(mut self, margin: f64) -> ResolverBuilder {
+        self.margin = margin;
+        self
+    }
+
+    /// Indexes the knowledge base.
+    pub fn build(self, kb: KnowledgeBase) -> Result<Resolver> {
+        for (name, value) in [("threshold", self.threshold), ("margin", self.margin)] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(Error::invalid_argument(format!(
+                    "the {name} must be between 0 and 1, not {value}"
+                )));
+            }
+        }
+        let normalizer = Normalizer::new();
+        let index = Index::build(&kb, &normalizer);
+        Ok(Resolver {
+            inner: Arc::new(Inner {
+                kb,
+                index,
+                normalizer,
+                threshold: self.threshold,
+                margin: self.margin,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    kb: KnowledgeBase,
+    index: Index,
+    normalizer: Normalizer,
+    threshold: f64,
+    margin: f64,
+}
+
+/// Resolves names to entities of a knowledge base. Cheap to clone (the index is shared), and
+/// `Send + Sync`: one resolver can serve many threads.
+///
+/// ```
+/// use canonica::{Entity, KnowledgeBase, Resolver};
+/// let mut kb = KnowledgeBase::new();
+/// kb.add(Entity::new("tokayev", "Kassym-Jomart Tokayev").with_kind("person")).unwrap();
+/// kb.add(Entity::new("AE", "United Arab Emirates").with_kind("country")).unwrap();
+/// let resolver = Resolver::new(kb).unwrap();
+/// assert_eq!(resolver.resolve("President Tokayev", None).unwrap().id, "tokayev");
+/// assert_eq!(resolver.resolve("U.A.E.", None).unwrap().id, "AE");
+/// assert!(resolver.resolve("President", None).is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Resolver {
+    inner: Arc<Inner>,
+}
+
+/// The best score found so far for one entity.
+struct Best {
+    scored: Scored,
+    alias: u32,
+}
+
+impl Resolver {
+    /// A resolver with the default threshold and margin.
+    pub fn new(kb: KnowledgeBase) -> Result<Resolver> {
+        Resolver::builder().build(kb)
+    }
+
+    /// A builder to set the threshold and margin.
+    pub fn builder() -> ResolverBuilder {
+        ResolverBuilder::default()
+    }
+
+    /// The knowledge base this resolver was built from.
+    pub fn knowledge_base(&self) -> &KnowledgeBase {
+        &self.inner.kb
+    }
+
+    /// The lowest score `resolve` accepts.
+    pub fn threshold(&self) -> f64 {
+        self.inner.threshold
+    }
+
+    /// The margin the best entity needs over the next.
+    pub fn margin(&self) -> f64 {
+        self.inner.margin
+    }
+
+    /// The entity `name` refers to, or `None` when nothing scores at least the threshold or when
+    /// two entities are too close to tell apart. `kind`, when given, keeps only entities of that
+    /// kind.
+    pub fn resolve(&self, name: &str, kind: Option<&str>) -> Option<Match> {
+        let ranked = self.rank(name, kind);
+        let (first, rest) = ranked.split_first()?;
+        let inner = &*self.inner;
+        if (first.scored.score as f64) < inner.threshold {
+            return None;
+        }
+        if let Some(second) = rest.first() {
+            let gap = (first.scored.score - second.scored.score) as f64;
+            let w1 = self.entity(first).weight;
+            let w2 = self.entity(second).weight;
+            if gap < inner.margin && w1 < WEIGHT_TIE_BREAK * w2 {
+                return None;
+            }
+        }
+        Some(self.to_match(first))
+    }
+
+    /// Resolves many names in parallel; the result has one entry per name, in order.
+    pub fn resolve_many<S: AsRef<str> + Sync>(
+        &self,
+        names: &[S],
+        kind: Option<&str>,
+    ) -> Vec<Option<Match>> {
+        names
+            .par_iter()
+            .map(|n| self.resolve(n.as_ref(), kind))
+            .collect()
+    }
+
+    /// Resolves many optional names in parallel; `None` and empty names give `None`.
+    pub fn resolve_many_optional<S: AsRef<str> + Sync>(
+        &self,
+        names: &[Option<S>],
+        kind: Option<&str>,
+    ) -> Vec<Option<Match>> {
+        names
+            .par_iter()
+            .map(|n| n.as_ref().and_then(|n| self.resolve(n.as_ref(), kind)))
+            .collect()
+    }
+
+    /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with the
+    /// evidence for it. Entities that tie with the best are all listed, so ambiguity is visible.
+    pub fn candidates(&self, name: &str, limit: usize, kind: Option<&str>) -> Vec<Match> {
+        self.rank(name, kind)
+            .iter()
+            .take(limit)
+            .map(|b| self.to_match(b))
+            .collect()
+    }
+
+    fn entity(&self, best: &Best) -> &Entity {
+        let alias = &self.inner.index.aliases[best.alias as usize];
+        &self.inner.kb.entities()[alias.entity as usize]
+    }
+
+    fn to_match(&self, best: &Best) -> Match {
+        let alias = &self.inner.index.aliases[best.alias as usize];
+        let entity = self.entity(best);
+        Match {
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            score: (best.scored.score as f64 * 10_000.0).round() / 10_000.0,
+            alias: alias.text.clone(),
+            kind: entity.kind.clone(),
+            method: best.scored.method,
+            evidence: best.scored.evidence.clone(),
+        }
+    }
+
+    /// The best alias of every entity that could match, best entity first.
+    fn rank(&self, name: &str, kind: Option<&str>) -> Vec<Best> {
+        let inner = &*self.inner;
+        let index = &inner.index;
+        let tokens = inner.normalizer.tokens(name);
+        if tokens.is_empty() {
+            return Vec::new();
+        }
+        let key = join(&tokens);
+        let stripped = name_start(&tokens).map(|at| &tokens[at..]);
+        let mut best: FxHashMap<u32, Best> = FxHashMap::default();
+        let mut offer = |alias: u32, mut scored: Scored| {
+            let entry = &index.aliases[alias as usize];
+            if entry.source == AliasSource::Acronym {
+                // A generated acronym is weaker evidence than a name the KB lists.
+                scored.score = scored.score.min(score::ACRONYM);
+                scored.method = Method::Acronym;
+                scored.evidence = format!("generated acronym; {}", scored.evidence);
+            }
+            let entity = &inner.kb.entities()[entry.entity as usize];
+            if kind.is_some_and(|k| entity.kind.as_deref() != Some(k)) {
+                return;
+            }
+            match best.get_mut(&entry.entity) {
+                Some(b) if b.scored.score >= scored.score => {}
+                Some(b) => *b = Best { scored, alias },
+                None => {
+                    best.insert(entry.entity, Best { scored, alias });
+                }
+            }
+        };
+
+        // Whole-key matches.
+        let whole = |score: f32, method: Method, evidence: &str| Scored {
+            score,
+            method,
+            evidence: evidence.to_string(),
+        };
+        for &a in index.exact(&key) {
+            offer(a, whole(score::EXACT, Method::Exact, "exact"));
+        }
+        // A lone title names nobody, unless the knowledge base has it as a name.
+        if is_only_titles(&tokens) {
+            return self.sorted(best);
+        }
+        if let Some(stripped) = stripped {
+            let evidence = format!(
+                "exact after removing \"{}\"",
+                join(&tokens[..tokens.len() - stripped.len()])
+            );
+            for &a in index.exact(&join(stripped)) {
+                offer(
+                    a,
+                    whole(
+                        score::EXACT_WITHOUT_TITLES,
+                        Method::ExactWithoutTitles,
+                        &evidence,
+                    ),
+                );
+            }
+        }
+        for &a in index.compact(&compact(&key)) {
+            offer(
+                a,
+                whole(
+                    score::COMPACT,
+                    Method::Compact,
+                    "same letters, other spacing",
+                ),
+            );
+        }
+
+        // Token matches, on the query as written and without its titles.
+        let query: Vec<QueryToken> = tokens.iter().map(|t| self.query_token(&t.text)).collect();
+        let mut vocab_hits: Vec<u32> = Vec::new();
+        for q in &query {
+            vocab_hits.extend(q.exact);
+            vocab_hits.extend(q.fuzzy.iter().map(|&(v, _)| v));
+        }
+        let mut candidates = FxHashSet::default();
+        index.candidates_for_tokens(&vocab_hits, &mut candidates);
+        let variants: Vec<&[QueryToken]> = match stripped {
+            Some(s) => vec![&query[..], &query[query.len() - s.len()..]],
+            None => vec![&query[..]],
+        };
+        let mut candidates: Vec<u32> = candidates.into_iter().collect();
+        candidates.sort_unstable();
+        for a in candidates {
+            let entry = &index.aliases[a as usize];
+            let person = inner.kb.entities()[entry.entity as usize].is_person();
+            for q in &variants {
+                if let Some(scored) = score_tokens(q, entry, index, person) {
+                    offer(a, scored);
+                }
+            }
+        }
+        self.sorted(best)
+    }
+
+    fn query_token(&self, text: &str) -> QueryToken {
+        let index = &self.inner.index;
+        let mut fuzzy: Vec<(u32, f32)> = index
+            .fuzzy_tokens(text)
+            .into_iter()
+            .map(|(v, d)| {
+                let len = index.vocab[v as usize].len();
+                (v, token_similarity(text.len(), len, d))
+            })
+            .collect();
+        for v in index.drift_tokens(text) {
+            match fuzzy.iter_mut().find(|(id, _)| *id == v) {
+                Some((_, s)) => *s = s.max(score::DRIFT),
+                None => fuzzy.push((v, score::DRIFT)),
+            }
+        }
+        QueryToken {
+            text: text.to_string(),
+            exact: index.token_id(text),
+            fuzzy,
+        }
+    }
+
+    fn sorted(&self, best: FxHashMap<u32, Best>) -> Vec<Best> {
+        let entities = self.inner.kb.entities();
+        let mut ranked: Vec<(u32, Best)> = best.into_iter().collect();
+        ranked.sort_by(|(ea, a), (eb, b)| {
+            b.scored
+                .score
+                .total_cmp(&a.scored.score)
+                .then(
+                    entities[*eb as usize]
+                        .weight
+                        .total_cmp(&entities[*ea as usize].weight),
+                )
+                .then(ea.cmp(eb))
+        });
+        ranked.into_iter().map(|(_, b)| b).collect()
+    }
+}
+
+fn join(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
+    out
+}

@@ -1,0 +1,240 @@
+//! Scoring: how well a query matches one candidate alias, as a number in [0, 1] with the evidence
+//! behind it.
+//!
+//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99; the same letters
+//! with different spacing 0.97; a generated acronym 0.93). Otherwise query tokens are aligned one
+//! to one with alias tokens, each pair scored by [`token_similarity`], and the score combines
+//! - the mean similarity of the aligned pairs,
+//! - how much of the query is covered (squared: an unexplained query word is strong evidence
+//!   against a match, as in "Washington Institute" against "Washington Post"),
+//! - how much of the alias is covered (a surname alone covers part of a person's name; "Africa"
+//!   covers only part of "South Africa", which is not enough for a non-person).
+//!
+//! Tokens are weighted by rarity (inverse document frequency over entities), so a rare surname
+//! counts for more than "republic" or "of".
+
+use std::fmt::Write as _;
+
+use crate::index::{AliasEntry, Index};
+
+/// Score of an exact match of the whole normalized key.
+pub(crate) const EXACT: f32 = 1.0;
+/// Score of an exact match once titles and roles are removed from the query.
+pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.99;
+/// Score of a match of the key without spaces ("U A E", "Kassymjomart").
+pub(crate) const COMPACT: f32 = 0.97;
+/// Score of a generated acronym matched whole.
+pub(crate) const ACRONYM: f32 = 0.93;
+/// Similarity of two spellings of one romanized name ("Tokayev" and "Tokajew").
+pub(crate) const DRIFT: f32 = 0.95;
+/// Similarity of an initial to a word it may stand for ("K." and "Kassym").
+const INITIAL: f32 = 0.9;
+/// Factor applied when aligned tokens are in a different order ("Tokayev, Kassym-Jomart").
+const REORDERED: f32 = 0.97;
+/// Share of the score kept, whatever the alias coverage, when a person's surname matches.
+const SURNAME_BASE: f32 = 0.88;
+/// The same share for anything else.
+const PARTIAL_BASE: f32 = 0.5;
+
+/// How a match was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// The whole normalized query equals the alias.
+    Exact,
+    /// The query equals the alias once titles and roles are removed.
+    ExactWithoutTitles,
+    /// The query equals the alias once spaces are removed.
+    Compact,
+    /// The query equals an acronym generated from the alias.
+    Acronym,
+    /// Token by token, possibly with typos, initials or words missing.
+    Tokens,
+}
+
+impl Method {
+    /// A short lowercase name: "exact", "exact_without_titles", "compact", "acronym", "tokens".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Exact => "exact",
+            Method::ExactWithoutTitles => "exact_without_titles",
+            Method::Compact => "compact",
+            Method::Acronym => "acronym",
+            Method::Tokens => "tokens",
+        }
+    }
+}
+
+/// One query token with its known vocabulary matches.
+#[derive(Clone, Debug)]
+pub(crate) struct QueryToken {
+    pub text: String,
+    /// The vocabulary id when the token is known exactly.
+    pub exact: Option<u32>,
+    /// Vocabulary tokens within the edit budget, with their similarity.
+    pub fuzzy: Vec<(u32, f32)>,
+}
+
+/// Similarity of two tokens `edits` apart: 1 for equal tokens, falling with each edit faster for
+/// short tokens than for long ones, so one wrong letter in a short name counts for more.
+pub(crate) fn token_similarity(a_len: usize, b_len: usize, edits: usize) -> f32 {
+    let len = a_len.max(b_len).max(1) as f32;
+    (1.0 - 0.8 * edits as f32 / len).max(0.0)
+}
+
+/// The similarity of query token `q` to vocabulary token `v`, and whether it is a match of an
+/// initial.
+fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, bool)> {
+    if q.exact == Some(v) {
+        return Some((1.0, false));
+    }
+    if let Some(&(_, s)) = q.fuzzy.iter().find(|(id, _)| *id == v) {
+        return Some((s, false));
+    }
+    let word = index.vocab[v as usize].as_str();
+    let initial_of =
+        |short: &str, long: &str| short.len() == 1 && long.len() > 1 && long.starts_with(short);
+    if initial_of(&q.text, word) || initial_of(word, &q.text) {
+        return Some((INITIAL, true));
+    }
+    None
+}
+
+/// The result of scoring one alias.
+#[derive(Clone, Debug)]
+pub(crate) struct Scored {
+    pub score: f32,
+    pub method: Method,
+    pub evidence: String,
+}
+
+/// Scores query tokens against an alias token by token.
+pub(crate) fn score_tokens(
+    query: &[QueryToken],
+    alias: &AliasEntry,
+    index: &Index,
+    person: bool,
+) -> Option<Scored> {
+    if query.is_empty() || alias.tokens.is_empty() {
+        return None;
+    }
+    // All pairs with any similarity, best first, then a greedy one-to-one alignment.
+    let mut pairs: Vec<(f32, bool, usize, usize)> = Vec::new();
+    for (i, q) in query.iter().enumerate() {
+        for (j, &v) in alias.tokens.iter().enumerate() {
+            if let Some((s, initial)) = pair_similarity(q, v, index) {
+                pairs.push((s, initial, i, j));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+    let mut q_match: Vec<Option<(usize, f32, bool)>> = vec![None; query.len()];
+    let mut a_used = vec![false; alias.tokens.len()];
+    for &(s, initial, i, j) in &pairs {
+        if q_match[i].is_none() && !a_used[j] {
+            q_match[i] = Some((j, s, initial));
+            a_used[j] = true;
+        }
+    }
+    let alias_weight = |j: usize| index.idf[alias.tokens[j] as usize];
+    let query_weight = |i: usize| match q_match[i] {
+        Some((j, _, _)) => alias_weight(j),
+        None => query[i]
+            .exact
+            .map_or(index.max_idf, |v| index.idf[v as usize]),
+    };
+
+    let (mut sim_sum, mut matched_q, mut total_q) = (0.0f32, 0.0f32, 0.0f32);
+    let mut matched_a = 0.0f32;
+    let mut evidence = String::new();
+    let mut last_j = None;
+    let mut in_order = true;
+    for (i, m) in q_match.iter().enumerate() {
+        let w = query_weight(i);
+        total_q += w;
+        if let Some((j, s, initial)) = *m {
+            sim_sum += w * s;
+            matched_q += w;
+            matched_a += if initial { 0.5 } else { 1.0 } * alias_weight(j);
+            if last_j.is_some_and(|l| l > j) {
+                in_order = false;
+            }
+            last_j = Some(j);
+            let sep = if evidence.is_empty() { "" } else { ", " };
+            let how = if initial {
+                " initial"
+            } else if s < 1.0 {
+                " fuzzy"
+            } else {
+                ""
+            };
+            let _ = write!(
+                evidence,
+                "{sep}{}~{} {s:.2}{how}",
+                query[i].text, index.vocab[alias.tokens[j] as usize]
+            );
+        }
+    }
+    if matched_q == 0.0 {
+        return None;
+    }
+    let total_a: f32 = (0..alias.tokens.len()).map(alias_weight).sum();
+    let sim = sim_sum / matched_q;
+    let cov_q = matched_q / total_q;
+    let cov_a = (matched_a / total_a).min(1.0);
+    let order = if in_order { 1.0 } else { REORDERED };
+
+    let last = alias.tokens.len() - 1;
+    let surname = person
+        && alias.tokens.len() > 1
+        && q_match
+            .iter()
+            .flatten()
+            .any(|&(j, s, initial)| j == last && !initial && s >= 0.85);
+    let base = if surname { SURNAME_BASE } else { PARTIAL_BASE };
+    let score = sim * cov_q * cov_a.max(0.0).mul_add(1.0 - base, base) * cov_q * order;
+    // A full cover (every token of both sides aligned) is judged on similarity alone.
+    let score = if cov_q >= 1.0 && cov_a >= 0.999 {
+        sim * order
+    } else {
+        score.min(sim * order)
+    };
+
+    if !in_order {
+        evidence.push_str("; reordered");
+    }
+    if cov_a < 0.999 {
+        let _ = write!(evidence, "; covers {:.0}% of the alias", cov_a * 100.0);
+        if surname {
+            evidence.push_str(" (surname)");
+        }
+    }
+    if cov_q < 1.0 {
+        let _ = write!(
+            evidence,
+            "; {:.0}% of the query unexplained",
+            (1.0 - cov_q) * 100.0
+        );
+    }
+    Some(Scored {
+        score: score.clamp(0.0, 1.0),
+        method: Method::Tokens,
+        evidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_cost_more_in_short_tokens() {
+        let long = token_similarity(10, 10, 1);
+        let short = token_similarity(4, 4, 1);
+        assert!(long > 0.9 && short < 0.85, "{long} {short}");
+        assert_eq!(token_similarity(5, 5, 0), 1.0);
+    }
+}

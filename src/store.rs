@@ -1,0 +1,259 @@
+//! Persistence: a resolver to bytes and back, and to a file written atomically.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 8 | magic `CANONICA` |
+//! | 4 | format version ([`FORMAT_VERSION`]) |
+//! | 8 | payload length |
+//! | 4 | CRC-32 of the payload |
+//! | n | payload: the settings and entities, encoded with `postcard` |
+//!
+//! The header lets a truncated, corrupted or foreign file be rejected with a clear
+//! [`Error`](crate::Error) before anything is decoded.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kb::{Entity, KnowledgeBase};
+use crate::resolve::Resolver;
+
+/// The first bytes of every saved resolver.
+pub const MAGIC: &[u8; 8] = b"CANONICA";
+/// The version of the saved format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+
+#[derive(Serialize, Deserialize)]
+struct SavedEntity {
+    id: String,
+    name: String,
+    aliases: Vec<String>,
+    kind: Option<String>,
+    weight: f64,
+    /// The entity's data as a JSON object, since the binary encoding is not self-describing.
+    data: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    threshold: f64,
+    margin: f64,
+    entities: Vec<SavedEntity>,
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidSavedFile, message)
+}
+
+/// Encodes a resolver to bytes.
+pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
+    let saved = Saved {
+        threshold: resolver.threshold(),
+        margin: resolver.margin(),
+        entities: resolver
+            .knowledge_base()
+            .entities()
+            .iter()
+            .map(|e| SavedEntity {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                aliases: e.aliases.clone(),
+                kind: e.kind.clone(),
+                weight: e.weight,
+                data: serde_json::Value::Object(e.data.clone()).to_string(),
+            })
+            .collect(),
+    };
+    let payload = postcard::to_allocvec(&saved).expect("encoding to memory cannot fail");
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Decodes a resolver from bytes made by [`to_bytes`].
+pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(invalid(
+            "not a saved canonica resolver (the magic bytes are missing)",
+        ));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(invalid("the file is truncated (the header is incomplete)"));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(invalid(format!(
+            "saved with format version {version}, but this canonica reads version \
+             {FORMAT_VERSION}; save it again with a matching canonica"
+        )));
+    }
+    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    let payload = &bytes[HEADER_LEN..];
+    if (payload.len() as u64) < length {
+        return Err(invalid(format!(
+            "the file is truncated: {} of {length} payload bytes",
+            payload.len()
+        )));
+    }
+    if (payload.len() as u64) > length {
+        return Err(invalid("the file has trailing bytes after its payload"));
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err(invalid("the file is corrupted (checksum mismatch)"));
+    }
+    let saved: Saved = postcard::from_bytes(payload)
+        .map_err(|e| invalid(format!("the payload cannot be decoded: {e}")))?;
+    let mut kb = KnowledgeBase::new();
+    for (i, e) in saved.entities.into_iter().enumerate() {
+        let data = match serde_json::from_str(&e.data) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Err(invalid(format!("entity {} has malformed data", i + 1))),
+        };
+        let entity = Entity {
+            id: e.id,
+            name: e.name,
+            aliases: e.aliases,
+            kind: e.kind,
+            weight: e.weight,
+            data,
+        };
+        kb.add(entity)
+            .map_err(|err| invalid(format!("entity {}: {err}", i + 1)))?;
+    }
+    Resolver::builder()
+        .threshold(saved.threshold)
+        .margin(saved.margin)
+        .build(kb)
+        .map_err(|err| invalid(err.to_string()))
+}
+
+/// Writes a resolver to `path` atomically: to a temporary file beside it, then renamed, so an
+/// interrupted save never leaves a partial file under the final name.
+pub(crate) fn save(resolver: &Resolver, path: &Path) -> Result<()> {
+    let bytes = to_bytes(resolver);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid_argument("the path names no file").in_file(path))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Reads a resolver saved with [`save`].
+pub(crate) fn load(path: &Path) -> Result<Resolver> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(&bytes).map_err(|e| e.in_file(path))
+}
+
+impl Resolver {
+    /// The resolver as bytes (see the [module docs](crate::store) for the layout).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        to_bytes(self)
+    }
+
+    /// A resolver from bytes made by [`Resolver::to_bytes`]. Truncated, corrupted or foreign
+    /// bytes are an error of kind [`ErrorKind::InvalidSavedFile`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
+        from_bytes(bytes)
+    }
+
+    /// Saves the resolver to `path`, atomically.
+    ///
+    /// ```
+    /// # use canonica::{Entity, KnowledgeBase, Resolver};
+    /// # let mut kb = KnowledgeBase::new();
+    /// # kb.add(Entity::new("KZ", "Kazakhstan")).unwrap();
+    /// let resolver = Resolver::new(kb)?;
+    /// let path = std::env::temp_dir().join("canonica-doc-example.bin");
+    /// resolver.save(&path)?;
+    /// let loaded = Resolver::load(&path)?;
+    /// assert_eq!(loaded.resolve("kazakhstan", None).unwrap().id, "KZ");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), canonica::Error>(())
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        save(self, path.as_ref())
+    }
+
+    /// Loads a resolver saved with [`Resolver::save`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Resolver> {
+        load(path.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> Resolver {
+        let mut kb = KnowledgeBase::new();
+        let mut e = Entity::new("KZ", "Kazakhstan").with_aliases(["Qazaqstan"]);
+        e.data.insert("iso3".into(), "KAZ".into());
+        kb.add(e).unwrap();
+        Resolver::builder().threshold(0.8).build(kb).unwrap()
+    }
+
+    #[test]
+    fn round_trip() {
+        let r = resolver();
+        let back = from_bytes(&to_bytes(&r)).unwrap();
+        assert_eq!(back.threshold(), 0.8);
+        assert_eq!(
+            back.knowledge_base().entities(),
+            r.knowledge_base().entities()
+        );
+        assert_eq!(
+            back.resolve("qazaqstan", None),
+            r.resolve("qazaqstan", None)
+        );
+    }
+
+    #[test]
+    fn bad_bytes_are_errors() {
+        let bytes = to_bytes(&resolver());
+        for n in 0..bytes.len() {
+            let err = from_bytes(&bytes[..n]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidSavedFile);
+        }
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 0x55;
+        assert!(from_bytes(&flipped)
+            .unwrap_err()
+            .to_string()
+            .contains("corrupted"));
+        let mut version = bytes.clone();
+        version[8] = 99;
+        assert!(from_bytes(&version)
+            .unwrap_err()
+            .to_string()
+            .contains("version 99"));
+        assert!(from_bytes(b"{\"json\": true}").is_err());
+    }
+}
