@@ -1,1 +1,654 @@
+//! Python bindings of canonica: thin wrappers over the core types, error mapping, and the GIL
+//! released around work in Rust.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::RwLock;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+create_exception!(
+    canonica,
+    CanonicaError,
+    PyValueError,
+    "Every error canonica raises: bad records, malformed files, saved files that cannot be read, \
+     out-of-range arguments. A subclass of ValueError; `file`, `line`, `record` and `field` say \
+     where, when known."
+);
+
+/// Converts a core error into a `CanonicaError` with its location as attributes.
+fn to_py_err(err: canonica::Error) -> PyErr {
+    Python::attach(|py| {
+        let py_err = CanonicaError::new_err(err.to_string());
+        let value = py_err.value(py);
+        let loc = err.location();
+        let file = loc.file.as_ref().map(|f| f.display().to_string());
+        let _ = value.setattr("file", file);
+        let _ = value.setattr("line", loc.line);
+        let _ = value.setattr("record", loc.record);
+        let _ = value.setattr("field", loc.field.clone());
+        py_err
+    })
+}
+
+fn error(message: impl Into<String>) -> PyErr {
+    CanonicaError::new_err(message.into())
+}
+
+/// Runs core code so that a bug there surfaces as a `CanonicaError`, never as a panic in Python.
+fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        error(format!("internal error in canonica: {what}"))
+    })
+}
+
+/// A Python string as UTF-8, or a `CanonicaError` for strings that cannot be (lone surrogates).
+fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| error(format!("{what} must be a string, not {}", type_name(obj))))?;
+    s.to_str().map(str::to_string).map_err(|_| {
+        error(format!(
+            "{what} is not valid Unicode (it holds a lone surrogate)"
+        ))
+    })
+}
+
+/// A string as Python writes it in a repr: single quotes, escaped.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// True for the values data frames use for "missing": None, NaN, pandas.NA, NaT.
+fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
+    if obj.is_none() {
+        return true;
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return f.value().is_nan();
+    }
+    matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+}
+
+/// An optional name: `None`, NaN, pandas.NA and "" are no name.
+fn optional_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<String>> {
+    if is_missing(obj) {
+        return Ok(None);
+    }
+    let text = text_of(obj, what)?;
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// A Python value as JSON. NaN and the other missing markers of data frames become null.
+fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > 100 {
+        return Err(error("data is nested more than 100 levels deep"));
+    }
+    if is_missing(obj) {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(text_of(obj, "a value")?));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| error(format!("the number {} cannot be stored", f.value())));
+    }
+    if let Ok(i) = obj.extract::<i64>() {
+        return Ok(Value::Number(i.into()));
+    }
+    if let Ok(i) = obj.extract::<u64>() {
+        return Ok(Value::Number(i.into()));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let key = text_of(&k, "a key")?;
+            map.insert(key, to_json(&v, depth + 1)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: PyResult<Vec<Value>> =
+            obj.try_iter()?.map(|v| to_json(&v?, depth + 1)).collect();
+        return Ok(Value::Array(items?));
+    }
+    Err(error(format!(
+        "a value of type {} cannot be stored",
+        type_name(obj)
+    )))
+}
+
+/// JSON as a Python value.
+fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(from_json(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, from_json(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// One entity of a knowledge base.
+#[pyclass(module = "canonica._core", frozen, name = "Entity")]
+struct PyEntity {
+    inner: canonica::Entity,
+}
+
+#[pymethods]
+impl PyEntity {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+    #[getter]
+    fn aliases(&self) -> Vec<String> {
+        self.inner.aliases.clone()
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.inner.kind.as_deref()
+    }
+    #[getter]
+    fn weight(&self) -> f64 {
+        self.inner.weight
+    }
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_json(py, &Value::Object(self.inner.data.clone()))
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Entity(id={}, name={})",
+            quote(&self.inner.id),
+            quote(&self.inner.name)
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyEntity>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+}
+
+/// Builds a core entity from Python arguments.
+fn entity_from_args(
+    id: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyAny>,
+    aliases: Option<&Bound<'_, PyAny>>,
+    kind: Option<&Bound<'_, PyAny>>,
+    weight: Option<&Bound<'_, PyAny>>,
+    data: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Value> {
+    let mut record = Map::new();
+    record.insert("id".into(), to_json(id, 0)?);
+    record.insert("name".into(), to_json(name, 0)?);
+    if let Some(aliases) = aliases {
+        if aliases.is_instance_of::<PyString>() {
+            return Err(error(
+                "aliases must be a list of strings, not a single string",
+            ));
+        }
+        let items: PyResult<Vec<Value>> = aliases
+            .try_iter()
+            .map_err(|_| {
+                error(format!(
+                    "aliases must be a list of strings, not {}",
+                    type_name(aliases)
+                ))
+            })?
+            .map(|a| to_json(&a?, 1))
+            .collect();
+        record.insert("aliases".into(), Value::Array(items?));
+    }
+    if let Some(kind) = kind {
+        record.insert("kind".into(), to_json(kind, 0)?);
+    }
+    if let Some(weight) = weight {
+        record.insert("weight".into(), to_json(weight, 0)?);
+    }
+    if let Some(data) = data {
+        record.insert("data".into(), to_json(data, 0)?);
+    }
+    Ok(Value::Object(record))
+}
+
+/// A validated set of entities, each with a unique id.
+#[pyclass(module = "canonica._core", frozen, name = "KnowledgeBase")]
+struct PyKnowledgeBase {
+    inner: RwLock<canonica::KnowledgeBase>,
+}
+
+impl PyKnowledgeBase {
+    fn wrap(kb: canonica::KnowledgeBase) -> PyKnowledgeBase {
+        PyKnowledgeBase {
+            inner: RwLock::new(kb),
+        }
+    }
+
+    fn snapshot(&self) -> canonica::KnowledgeBase {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+#[pymethods]
+impl PyKnowledgeBase {
+    #[new]
+    fn new() -> PyKnowledgeBase {
+        PyKnowledgeBase::wrap(canonica::KnowledgeBase::new())
+    }
+
+    /// Rows: an iterable of dicts, or a pandas or polars DataFrame.
+    #[staticmethod]
+    fn from_records(py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let rows = if rows.hasattr("to_dicts")? {
+            rows.call_method0("to_dicts")?
+        } else if rows.hasattr("to_dict")? && rows.hasattr("columns")? {
+            rows.call_method1("to_dict", ("records",))?
+        } else {
+            rows.clone()
+        };
+        let mut records = Vec::new();
+        for (i, row) in rows
+            .try_iter()
+            .map_err(|_| {
+                error(format!(
+                    "rows must be an iterable of dicts, not {}",
+                    type_name(&rows)
+                ))
+            })?
+            .enumerate()
+        {
+            let row = row?;
+            if !row.is_instance_of::<PyDict>() {
+                return Err(error(format!(
+                    "record {}: expected a dict, found {}",
+                    i + 1,
+                    type_name(&row)
+                )));
+            }
+            records.push(
+                to_json(&row, 0)
+                    .map_err(|e| error(format!("record {}: {}", i + 1, e.value(py))))?,
+            );
+        }
+        let kb = guard(|| canonica::KnowledgeBase::from_records(&records))?.map_err(to_py_err)?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    fn from_jsonl(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
+        let kb = py
+            .detach(|| guard(|| canonica::KnowledgeBase::from_jsonl(&path)))?
+            .map_err(to_py_err)?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    fn from_json(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
+        let kb = py
+            .detach(|| guard(|| canonica::KnowledgeBase::from_json(&path)))?
+            .map_err(to_py_err)?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, delimiter=",", alias_separator="|"))]
+    fn from_csv(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        delimiter: &str,
+        alias_separator: &str,
+    ) -> PyResult<PyKnowledgeBase> {
+        let delimiter = match delimiter.as_bytes() {
+            [b] => *b,
+            _ => {
+                return Err(error(format!(
+                    "the delimiter must be one ASCII character, not {delimiter:?}"
+                )))
+            }
+        };
+        let options = canonica::CsvOptions {
+            delimiter,
+            alias_separator: alias_separator.to_string(),
+        };
+        let kb = py
+            .detach(|| guard(|| canonica::KnowledgeBase::from_csv(&path, &options)))?
+            .map_err(to_py_err)?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[pyo3(signature = (id, name, aliases=None, kind=None, weight=None, data=None))]
+    fn add(
+        &self,
+        id: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        aliases: Option<&Bound<'_, PyAny>>,
+        kind: Option<&Bound<'_, PyAny>>,
+        weight: Option<&Bound<'_, PyAny>>,
+        data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let record = entity_from_args(id, name, aliases, kind, weight, data)?;
+        let entity = canonica::Entity::from_json(&record).map_err(to_py_err)?;
+        let mut kb = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        kb.add(entity).map_err(to_py_err)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn __getitem__(&self, id: &str) -> PyResult<PyEntity> {
+        let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        kb.get(id)
+            .map(|e| PyEntity { inner: e.clone() })
+            .ok_or_else(|| PyKeyError::new_err(id.to_string()))
+    }
+
+    fn __contains__(&self, id: &str) -> bool {
+        let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        kb.get(id).is_some()
+    }
+
+    /// The entities in the order they were added.
+    fn entities(&self) -> Vec<PyEntity> {
+        let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        kb.entities()
+            .iter()
+            .map(|e| PyEntity { inner: e.clone() })
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("KnowledgeBase({} entities)", self.__len__())
+    }
+}
+
+/// One entity a name resolved to.
+#[pyclass(module = "canonica._core", frozen, name = "Match")]
+struct PyMatch {
+    inner: canonica::Match,
+}
+
+#[pymethods]
+impl PyMatch {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+    #[getter]
+    fn score(&self) -> f64 {
+        self.inner.score
+    }
+    #[getter]
+    fn alias(&self) -> &str {
+        &self.inner.alias
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.inner.kind.as_deref()
+    }
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.inner.method.as_str()
+    }
+    #[getter]
+    fn evidence(&self) -> &str {
+        &self.inner.evidence
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Match(id={}, name={}, score={}, alias={})",
+            quote(&self.inner.id),
+            quote(&self.inner.name),
+            self.inner.score,
+            quote(&self.inner.alias)
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyMatch>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+}
+
+fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
+    m.map(|inner| PyMatch { inner })
+}
+
+/// Resolves names to the entities of a knowledge base.
+#[pyclass(module = "canonica._core", frozen, name = "Resolver")]
+struct PyResolver {
+    inner: canonica::Resolver,
+}
+
+#[pymethods]
+impl PyResolver {
+    #[new]
+    #[pyo3(signature = (kb, threshold=None, margin=None))]
+    fn new(
+        py: Python<'_>,
+        kb: &PyKnowledgeBase,
+        threshold: Option<f64>,
+        margin: Option<f64>,
+    ) -> PyResult<PyResolver> {
+        let kb = kb.snapshot();
+        let builder = canonica::Resolver::builder()
+            .threshold(threshold.unwrap_or(canonica::DEFAULT_THRESHOLD))
+            .margin(margin.unwrap_or(canonica::DEFAULT_MARGIN));
+        let inner = py
+            .detach(|| guard(|| builder.build(kb)))?
+            .map_err(to_py_err)?;
+        Ok(PyResolver { inner })
+    }
+
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.inner.threshold()
+    }
+
+    #[getter]
+    fn margin(&self) -> f64 {
+        self.inner.margin()
+    }
+
+    #[getter]
+    fn knowledge_base(&self) -> PyKnowledgeBase {
+        PyKnowledgeBase::wrap(self.inner.knowledge_base().clone())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.knowledge_base().len()
+    }
+
+    #[pyo3(signature = (name, kind=None))]
+    fn resolve(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        kind: Option<String>,
+    ) -> PyResult<Option<PyMatch>> {
+        let Some(name) = optional_text(name, "the name")? else {
+            return Ok(None);
+        };
+        let found = py.detach(|| guard(|| self.inner.resolve(&name, kind.as_deref())))?;
+        Ok(wrap_match(found))
+    }
+
+    #[pyo3(signature = (names, kind=None))]
+    fn resolve_many(
+        &self,
+        py: Python<'_>,
+        names: &Bound<'_, PyAny>,
+        kind: Option<String>,
+    ) -> PyResult<Vec<Option<PyMatch>>> {
+        if names.is_instance_of::<PyString>() {
+            return Err(error(
+                "names must be a list of strings, not a single string",
+            ));
+        }
+        let mut texts: Vec<Option<String>> = Vec::new();
+        let iter = names
+            .try_iter()
+            .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
+        for (i, item) in iter.enumerate() {
+            texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
+        }
+        let found =
+            py.detach(|| guard(|| self.inner.resolve_many_optional(&texts, kind.as_deref())))?;
+        Ok(found.into_iter().map(wrap_match).collect())
+    }
+
+    #[pyo3(signature = (name, limit=5, kind=None))]
+    fn candidates(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        limit: i64,
+        kind: Option<String>,
+    ) -> PyResult<Vec<PyMatch>> {
+        if limit < 0 {
+            return Err(error(format!("limit must be zero or more, not {limit}")));
+        }
+        let Some(name) = optional_text(name, "the name")? else {
+            return Ok(Vec::new());
+        };
+        let found = py.detach(|| {
+            guard(|| {
+                self.inner
+                    .candidates(&name, limit as usize, kind.as_deref())
+            })
+        })?;
+        Ok(found.into_iter().map(|inner| PyMatch { inner }).collect())
+    }
+
+    #[pyo3(signature = (df, column, prefix="", kind=None))]
+    fn resolve_frame<'py>(
+        slf: &Bound<'py, Self>,
+        df: &Bound<'py, PyAny>,
+        column: &str,
+        prefix: &str,
+        kind: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let frames = slf.py().import("canonica._frames")?;
+        frames.call_method1("resolve_frame", (slf, df, column, prefix, kind))
+    }
+
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        py.detach(|| guard(|| self.inner.save(&path)))?
+            .map_err(to_py_err)
+    }
+
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyResolver> {
+        let inner = py
+            .detach(|| guard(|| canonica::Resolver::load(&path)))?
+            .map_err(to_py_err)?;
+        Ok(PyResolver { inner })
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| guard(|| self.inner.to_bytes()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyResolver> {
+        let inner = py
+            .detach(|| guard(|| canonica::Resolver::from_bytes(data)))?
+            .map_err(to_py_err)?;
+        Ok(PyResolver { inner })
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let rebuild = py
+            .import("canonica._core")?
+            .getattr("_resolver_from_bytes")?;
+        Ok((rebuild, (self.to_bytes(py)?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Resolver({} entities, threshold={})",
+            self.inner.knowledge_base().len(),
+            self.inner.threshold()
+        )
+    }
+}
+
+/// Rebuilds a pickled resolver.
+#[pyfunction]
+fn _resolver_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyResolver> {
+    PyResolver::from_bytes(py, data)
+}
+
+/// The normalized form of a text: folded case and accents, Latin letters, one space between
+/// tokens.
+#[pyfunction]
+fn normalize(text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = text_of(text, "the text")?;
+    guard(|| canonica::normalize(&text))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CanonicaError", m.py().get_type::<CanonicaError>())?;
+    m.add("DEFAULT_THRESHOLD", canonica::DEFAULT_THRESHOLD)?;
+    m.add("DEFAULT_MARGIN", canonica::DEFAULT_MARGIN)?;
+    m.add_class::<PyEntity>()?;
+    m.add_class::<PyKnowledgeBase>()?;
+    m.add_class::<PyMatch>()?;
+    m.add_class::<PyResolver>()?;
+    m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(_resolver_from_bytes, m)?)?;
+    Ok(())
+}

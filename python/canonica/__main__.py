@@ -1,0 +1,5 @@
+"""`python -m canonica`: the command line."""
+
+from canonica.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""Type stubs and documentation of canonica's compiled core."""
+
+from collections.abc import Iterable, Mapping
+from os import PathLike
+from typing import Any, final
+
+__version__: str
+DEFAULT_THRESHOLD: float
+DEFAULT_MARGIN: float
+
+_Path = str | PathLike[str]
+
+class CanonicaError(ValueError):
+    """Every error canonica raises: bad records, malformed files, unreadable saved files,
+    out-of-range arguments. `file`, `line`, `record` and `field` say where, when known."""
+
+    file: str | None
+    line: int | None
+    record: int | None
+    field: str | None
+
+@final
+class Entity:
+    """One entity of a knowledge base."""
+
+    @property
+    def id(self) -> str:
+        """The canonical ID every variant resolves to."""
+    @property
+    def name(self) -> str:
+        """The preferred display name."""
+    @property
+    def aliases(self) -> list[str]:
+        """Other names the entity goes by."""
+    @property
+    def kind(self) -> str | None:
+        """An optional type ("person", "country", ...); persons may be found by surname."""
+    @property
+    def weight(self) -> float:
+        """A prior that breaks near-ties between entities (1.0 by default)."""
+    @property
+    def data(self) -> dict[str, Any]:
+        """Every other field of the record, as given."""
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class KnowledgeBase:
+    """A validated set of entities, each with a unique id.
+
+    Invalid records (missing or empty id or name, a field of the wrong type, a duplicate id, a
+    malformed line) raise CanonicaError naming the file, line or record, and field.
+    """
+
+    def __new__(cls) -> KnowledgeBase:
+        """An empty knowledge base; fill it with `add`."""
+    @staticmethod
+    def from_records(rows: Iterable[Mapping[str, Any]] | Any) -> KnowledgeBase:
+        """From dicts with `id`, `name` and optionally `aliases`, `kind`, `weight`, `data`;
+        other keys are kept as entity data. A pandas or polars DataFrame is taken row by row
+        (NaN and nulls mean "absent")."""
+    @staticmethod
+    def from_jsonl(path: _Path) -> KnowledgeBase:
+        """From JSON Lines: one record per line."""
+    @staticmethod
+    def from_json(path: _Path) -> KnowledgeBase:
+        """From a JSON array of records."""
+    @staticmethod
+    def from_csv(path: _Path, delimiter: str = ",", alias_separator: str = "|") -> KnowledgeBase:
+        """From CSV with a header naming at least `id` and `name`; `aliases` holds several
+        aliases separated by `alias_separator`; other columns are kept as data (strings)."""
+    def add(
+        self,
+        id: str,
+        name: str,
+        aliases: Iterable[str] | None = None,
+        kind: str | None = None,
+        weight: float | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Adds one entity after validating it."""
+    def __len__(self) -> int: ...
+    def __getitem__(self, id: str) -> Entity:
+        """The entity with this id; KeyError if there is none."""
+    def __contains__(self, id: str) -> bool: ...
+    def entities(self) -> list[Entity]:
+        """The entities in the order they were added."""
+
+@final
+class Match:
+    """An entity a name resolved to, with how well and why."""
+
+    @property
+    def id(self) -> str:
+        """The entity's canonical ID."""
+    @property
+    def name(self) -> str:
+        """The entity's display name."""
+    @property
+    def score(self) -> float:
+        """How well the name matches, in [0, 1]."""
+    @property
+    def alias(self) -> str:
+        """The knowledge-base name or alias that matched (a generated acronym in capitals)."""
+    @property
+    def kind(self) -> str | None:
+        """The entity's kind."""
+    @property
+    def method(self) -> str:
+        """How the match was found: "exact", "exact_without_titles", "compact", "acronym" or
+        "tokens"."""
+    @property
+    def evidence(self) -> str:
+        """Which tokens met which, with what similarity."""
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class Resolver:
+    """Resolves names to the entities of a knowledge base.
+
+    The resolver indexes a snapshot of the knowledge base; later changes to the knowledge base do
+    not affect it. It is safe to share between threads, and pickles (for Spark, Dask and
+    multiprocessing workers).
+    """
+
+    def __new__(
+        cls, kb: KnowledgeBase, threshold: float | None = None, margin: float | None = None
+    ) -> Resolver:
+        """`threshold`: the lowest score `resolve` accepts (None: DEFAULT_THRESHOLD).
+        `margin`: how far the best entity must beat the next (None: DEFAULT_MARGIN)."""
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def margin(self) -> float: ...
+    @property
+    def knowledge_base(self) -> KnowledgeBase:
+        """A copy of the knowledge base the resolver was built from."""
+    def __len__(self) -> int: ...
+    def resolve(self, name: str | None, kind: str | None = None) -> Match | None:
+        """The entity `name` refers to, or None when nothing is good enough or two entities are
+        too close to tell apart. None, NaN and "" give None."""
+    def resolve_many(self, names: Iterable[Any], kind: str | None = None) -> list[Match | None]:
+        """Resolves every name in parallel with the GIL released; one result per name, in
+        order. None, NaN and "" give None; other non-strings raise CanonicaError."""
+    def candidates(self, name: str | None, limit: int = 5, kind: str | None = None) -> list[Match]:
+        """Up to `limit` entities `name` may refer to, best first, whatever their score."""
+    def resolve_frame(self, df: Any, column: str, prefix: str = "", kind: str | None = None) -> Any:
+        """A copy of a pandas or polars DataFrame with `{prefix}id`, `{prefix}name` and
+        `{prefix}score` columns appended (null where nothing matched)."""
+    def save(self, path: _Path) -> None:
+        """Writes the resolver to a versioned binary file, atomically."""
+    @staticmethod
+    def load(path: _Path) -> Resolver:
+        """Reads a resolver written by `save`."""
+    def to_bytes(self) -> bytes:
+        """The resolver as bytes (the format `save` writes)."""
+    @staticmethod
+    def from_bytes(data: bytes) -> Resolver:
+        """A resolver from bytes made by `to_bytes`."""
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+def _resolver_from_bytes(data: bytes) -> Resolver: ...
+def normalize(text: str) -> str:
+    """The normalized form of a text: NFKC and case folded, accents removed, other scripts
+    transliterated to Latin, punctuation rules applied, one space between tokens."""
+

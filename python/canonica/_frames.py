@@ -1,0 +1,53 @@
+"""Data-frame helpers behind `Resolver.resolve_frame` (pandas and polars)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from canonica._core import CanonicaError, Resolver
+
+
+def _output_columns(existing: list[str], prefix: str) -> tuple[str, str, str]:
+    names = (f"{prefix}id", f"{prefix}name", f"{prefix}score")
+    taken = [n for n in names if n in existing]
+    if taken:
+        raise CanonicaError(
+            f"the frame already has column(s) {', '.join(map(repr, taken))}; "
+            "pass prefix= (for example prefix='match_') to keep both"
+        )
+    return names
+
+
+def resolve_frame(
+    resolver: Resolver, df: Any, column: str, prefix: str, kind: str | None
+) -> Any:
+    """Returns a frame of the same kind as `df` with id, name and score columns appended."""
+    module = type(df).__module__.split(".")[0]
+    if module not in ("pandas", "polars"):
+        raise CanonicaError(
+            f"resolve_frame takes a pandas or polars DataFrame, not {type(df).__name__}"
+        )
+    columns = [str(c) for c in df.columns]
+    if column not in columns:
+        raise CanonicaError(f"the frame has no column {column!r} (columns: {', '.join(columns)})")
+    id_col, name_col, score_col = _output_columns(columns, prefix)
+    values = df[column].to_list()
+    matches = resolver.resolve_many(values, kind=kind)
+    ids = [m.id if m is not None else None for m in matches]
+    names = [m.name if m is not None else None for m in matches]
+    scores = [m.score if m is not None else None for m in matches]
+    if module == "pandas":
+        import pandas as pd
+
+        out = df.copy()
+        out[id_col] = pd.Series(ids, index=df.index, dtype="object")
+        out[name_col] = pd.Series(names, index=df.index, dtype="object")
+        out[score_col] = pd.Series(scores, index=df.index, dtype="float64")
+        return out
+    import polars as pl
+
+    return df.with_columns(
+        pl.Series(id_col, ids, dtype=pl.Utf8),
+        pl.Series(name_col, names, dtype=pl.Utf8),
+        pl.Series(score_col, scores, dtype=pl.Float64),
+    )
