@@ -1,0 +1,104 @@
+//! Runs the shared case corpus (`tests/data/cases.jsonl`) against the Rust API; the Python suite
+//! (`tests/test_corpus.py`) runs the same cases through the bindings.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use canonica::{KnowledgeBase, Resolver};
+use serde_json::Value;
+
+const DEFAULT_KB: &str = "examples/seed_kb.jsonl";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(kb: &str) -> Resolver {
+    let path = root().join(kb);
+    let kb = KnowledgeBase::from_jsonl(&path)
+        .unwrap_or_else(|e| panic!("cannot load {}: {e}", path.display()));
+    Resolver::new(kb).unwrap()
+}
+
+#[test]
+fn shared_corpus() {
+    let text = std::fs::read_to_string(root().join("tests/data/cases.jsonl")).unwrap();
+    let mut resolvers: HashMap<String, Resolver> = HashMap::new();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let case: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("cases.jsonl line {}: {e}", n + 1));
+        let kb = case["kb"].as_str().unwrap_or(DEFAULT_KB).to_string();
+        let resolver = resolvers.entry(kb.clone()).or_insert_with(|| load(&kb));
+        let query = case["query"].as_str().expect("query is a string");
+        let kind = case["kind"].as_str();
+        let expect = case["expect"].as_str();
+        let got = resolver.resolve(query, kind);
+        count += 1;
+        if got.as_ref().map(|m| m.id.as_str()) != expect {
+            let candidates: Vec<String> = resolver
+                .candidates(query, 3, kind)
+                .into_iter()
+                .map(|m| format!("{} {:.3} ({})", m.id, m.score, m.evidence))
+                .collect();
+            failures.push(format!(
+                "line {}: {query:?} (kind {kind:?}) expected {expect:?}, got {:?}; candidates: {candidates:?}",
+                n + 1,
+                got.map(|m| m.id)
+            ));
+        }
+    }
+    assert!(count > 100, "the corpus has only {count} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn batch_equals_single() {
+    let resolver = load(DEFAULT_KB);
+    let names = ["Tokayev", "U.A.E.", "President", "Netanyahu", "", "Trump’s"];
+    let batch = resolver.resolve_many(&names, None);
+    for (name, got) in names.iter().zip(batch) {
+        assert_eq!(got, resolver.resolve(name, None), "{name}");
+    }
+}
+
+#[test]
+fn candidates_show_evidence_best_first() {
+    let resolver = load(DEFAULT_KB);
+    let found = resolver.candidates("Washington", 5, None);
+    assert!(found.len() >= 2, "{found:?}");
+    assert_eq!(found[0].id, "washington_dc");
+    assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(found.iter().all(|m| !m.evidence.is_empty()));
+    assert!(found.iter().any(|m| m.id == "washington_institute"));
+}
+
+#[test]
+fn threshold_is_validated() {
+    let kb = KnowledgeBase::from_jsonl(root().join(DEFAULT_KB)).unwrap();
+    let err = Resolver::builder().threshold(1.5).build(kb).unwrap_err();
+    assert_eq!(err.kind(), canonica::ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn save_and_load_give_identical_answers() {
+    let resolver = load(DEFAULT_KB);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.canonica");
+    resolver.save(&path).unwrap();
+    let loaded = Resolver::load(&path).unwrap();
+    for name in ["Tokayev", "UAE", "Kazakh", "Washington Post"] {
+        assert_eq!(loaded.resolve(name, None), resolver.resolve(name, None));
+    }
+    let missing = Resolver::load(Path::new("/nonexistent/kb.canonica")).unwrap_err();
+    assert!(missing.to_string().contains("/nonexistent/kb.canonica"));
+}
