@@ -69,3 +69,8 @@ mod send_sync {
         assert_send_sync::<crate::Token>();
     }
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

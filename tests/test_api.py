@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import SEED_KB
 
 import canonica
+
+from conftest import SEED_KB
 
 ROWS = [
     {"id": "tokayev", "name": "Kassym-Jomart Tokayev", "kind": "person", "office": "President"},
@@ -172,7 +173,13 @@ def test_resolve_many(seed_resolver: canonica.Resolver) -> None:
     names = ["UAE", None, math.nan, "", "Tokayev", pd.NA, "President"]
     got = seed_resolver.resolve_many(names)
     assert [m.id if m else None for m in got] == [
-        "AE", None, None, None, "kassym_jomart_tokayev", None, None
+        "AE",
+        None,
+        None,
+        None,
+        "kassym_jomart_tokayev",
+        None,
+        None,
     ]
     assert seed_resolver.resolve_many(iter(["Kazakh"]))[0].id == "KZ"  # type: ignore[union-attr]
     assert seed_resolver.resolve_many([]) == []

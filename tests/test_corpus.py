@@ -8,9 +8,10 @@ from functools import cache
 from typing import Any
 
 import pytest
-from conftest import CASES, ROOT
 
 import canonica
+
+from conftest import CASES, ROOT
 
 
 def _cases() -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ class Entity:
     @property
     def data(self) -> dict[str, Any]:
         """Every other field of the record, as given."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -80,9 +80,9 @@ class KnowledgeBase:
     ) -> None:
         """Adds one entity after validating it."""
     def __len__(self) -> int: ...
-    def __getitem__(self, id: str) -> Entity:
+    def __getitem__(self, key: str, /) -> Entity:
         """The entity with this id; KeyError if there is none."""
-    def __contains__(self, id: str) -> bool: ...
+    def __contains__(self, key: str, /) -> bool: ...
     def entities(self) -> list[Entity]:
         """The entities in the order they were added."""
 
@@ -112,7 +112,7 @@ class Match:
     @property
     def evidence(self) -> str:
         """Which tokens met which, with what similarity."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -165,3 +165,15 @@ def normalize(text: str) -> str:
     """The normalized form of a text: NFKC and case folded, accents removed, other scripts
     transliterated to Latin, punctuation rules applied, one space between tokens."""
 
+__all__ = [
+    "CanonicaError",
+    "DEFAULT_MARGIN",
+    "DEFAULT_THRESHOLD",
+    "Entity",
+    "KnowledgeBase",
+    "Match",
+    "Resolver",
+    "__version__",
+    "_resolver_from_bytes",
+    "normalize",
+]

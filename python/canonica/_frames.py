@@ -18,9 +18,7 @@ def _output_columns(existing: list[str], prefix: str) -> tuple[str, str, str]:
     return names
 
 
-def resolve_frame(
-    resolver: Resolver, df: Any, column: str, prefix: str, kind: str | None
-) -> Any:
+def resolve_frame(resolver: Resolver, df: Any, column: str, prefix: str, kind: str | None) -> Any:
     """Returns a frame of the same kind as `df` with id, name and score columns appended."""
     module = type(df).__module__.split(".")[0]
     if module not in ("pandas", "polars"):

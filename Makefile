@@ -1,0 +1,48 @@
+# canonica: `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Set CI=true (as CI does) to make warnings in Rust code errors.
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+.PHONY: dev
+dev: $(VENV)/bin/python ## Install canonica in editable mode with the test tools into .venv
+	$(PY) -m pip install --quiet -e ".[test]"
+
+.PHONY: lint
+lint: dev ## cargo fmt --check, clippy -D warnings, ruff, mypy
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests
+	$(VENV)/bin/ruff format --check python tests
+	$(VENV)/bin/mypy python/canonica
+
+.PHONY: test-rust
+test-rust: ## Rust unit, integration and doc tests
+	cargo test
+
+.PHONY: test-python
+test-python: dev ## pytest and stub check (stubs must match the compiled module)
+	$(PY) -m mypy.stubtest canonica._core
+	$(PY) -m pytest -q
+
+.PHONY: test
+test: lint test-rust test-python ## Everything CI runs
+
+.PHONY: run-example
+run-example: dev ## Resolve the example mentions against the seed knowledge base
+	$(VENV)/bin/canonica resolve --kb examples/seed_kb.jsonl --column mention --input examples/mentions.csv
+
+.PHONY: clean
+clean: ## Remove build products and the virtual environment
+	cargo clean
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
