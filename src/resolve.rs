@@ -306,19 +306,37 @@ impl Resolver {
             );
         }
 
-        // Token matches, on the query as written and without its titles.
-        let query: Vec<QueryToken> = tokens.iter().map(|t| self.query_token(&t.text)).collect();
+        // Token matches, on the query as written and without its titles, and with joined
+        // initials ("J.-C.") taken letter by letter.
+        let words: Vec<QueryToken> = tokens.iter().map(|t| self.query_token(t)).collect();
         let mut vocab_hits: Vec<u32> = Vec::new();
-        for q in &query {
+        for q in &words {
             vocab_hits.extend(q.exact);
             vocab_hits.extend(q.fuzzy.iter().map(|&(v, _)| v));
         }
         let mut candidates = FxHashSet::default();
         index.candidates_for_tokens(&vocab_hits, &mut candidates);
-        let variants: Vec<&[QueryToken]> = match stripped {
-            Some(s) => vec![&query[..], &query[query.len() - s.len()..]],
-            None => vec![&query[..]],
-        };
+        let name_at = tokens.len() - stripped.map_or(tokens.len(), <[Token]>::len);
+        let mut variants: Vec<Vec<QueryToken>> = vec![words.clone()];
+        if name_at > 0 {
+            variants.push(words[name_at..].to_vec());
+        }
+        if tokens.iter().any(|t| t.initials.len() > 1) {
+            let letters = |from: usize| -> Vec<QueryToken> {
+                tokens[from..]
+                    .iter()
+                    .zip(&words[from..])
+                    .flat_map(|(t, q)| match t.initials.len() {
+                        0 | 1 => vec![q.clone()],
+                        _ => t.initials.iter().map(|l| self.initial_token(l)).collect(),
+                    })
+                    .collect()
+            };
+            variants.push(letters(0));
+            if name_at > 0 {
+                variants.push(letters(name_at));
+            }
+        }
         let mut candidates: Vec<u32> = candidates.into_iter().collect();
         candidates.sort_unstable();
         for a in candidates {
@@ -333,7 +351,18 @@ impl Resolver {
         self.sorted(best)
     }
 
-    fn query_token(&self, text: &str) -> QueryToken {
+    /// One letter of joined initials, as a query token of its own.
+    fn initial_token(&self, letter: &str) -> QueryToken {
+        QueryToken {
+            text: letter.to_string(),
+            exact: self.inner.index.token_id(letter),
+            fuzzy: Vec::new(),
+            initial: true,
+        }
+    }
+
+    fn query_token(&self, token: &Token) -> QueryToken {
+        let text = token.text.as_str();
         let index = &self.inner.index;
         let mut fuzzy: Vec<(u32, f32)> = index
             .fuzzy_tokens(text)
@@ -353,6 +382,7 @@ impl Resolver {
             text: text.to_string(),
             exact: index.token_id(text),
             fuzzy,
+            initial: token.initials.len() == 1,
         }
     }
 

@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use crate::index::{AliasEntry, Index};
+use crate::normalize::drift::first_sound;
 
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
@@ -73,6 +74,9 @@ pub(crate) struct QueryToken {
     pub exact: Option<u32>,
     /// Vocabulary tokens within the edit budget, with their similarity.
     pub fuzzy: Vec<(u32, f32)>,
+    /// True when the token is an initial ("K.", or one letter of "J.-C."), which may stand for
+    /// any word that starts with it.
+    pub initial: bool,
 }
 
 /// Similarity of two tokens `edits` apart: 1 for equal tokens, falling with each edit faster for
@@ -92,9 +96,13 @@ fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, bool)>
         return Some((s, false));
     }
     let word = index.vocab[v as usize].as_str();
-    let initial_of =
-        |short: &str, long: &str| short.len() == 1 && long.len() > 1 && long.starts_with(short);
-    if initial_of(&q.text, word) || initial_of(word, &q.text) {
+    let stands_for = |initial: &str, long: &str| {
+        long.len() > initial.len()
+            && (long.starts_with(initial)
+                || first_sound(initial).is_some_and(|s| first_sound(long) == Some(s)))
+    };
+    let q_initial = q.initial || q.text.len() == 1;
+    if (q_initial && stands_for(&q.text, word)) || (word.len() == 1 && stands_for(word, &q.text)) {
         return Some((INITIAL, true));
     }
     None

@@ -76,9 +76,46 @@ pub(crate) fn drift_key(token: &str) -> String {
     folded
 }
 
+/// Spellings of a word's first sound, as initials are transliterated: "Zh." and "J." both stand
+/// for "Jomart"/"Zhomart", "Q." for "Kassym".
+const FIRST_SOUNDS: &[(&str, &str)] = &[
+    ("dzh", "j"),
+    ("tsch", "ch"),
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("kh", "h"),
+    ("ch", "ch"),
+    ("sh", "sh"),
+    ("j", "j"),
+    ("q", "k"),
+    ("k", "k"),
+    ("c", "k"),
+    ("w", "v"),
+    ("v", "v"),
+    ("h", "h"),
+];
+
+/// The canonical spelling of the first sound of `word`, when it has one of several spellings.
+pub(crate) fn first_sound(word: &str) -> Option<&'static str> {
+    FIRST_SOUNDS
+        .iter()
+        .find(|(prefix, _)| word.starts_with(prefix))
+        .map(|&(_, sound)| sound)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::drift_key;
+    use super::{drift_key, first_sound};
+
+    #[test]
+    fn first_sounds() {
+        assert_eq!(first_sound("zh"), first_sound("jomart"));
+        assert_eq!(first_sound("q"), first_sound("kassym"));
+        assert_ne!(first_sound("j"), first_sound("ivanka"));
+        assert_eq!(first_sound("ivanka"), None);
+    }
 
     fn same(words: &[&str]) {
         let key = drift_key(words[0]);

@@ -36,10 +36,23 @@ pub struct Token {
     pub start: usize,
     /// Byte offset in the original text just past the token's end.
     pub end: usize,
-    /// True when the token was joined from dotted initials ("U.A.E.", "J.-C.").
-    pub initials: bool,
+    /// For an initial ("K.") or dotted initials joined into one token ("U.A.E.", "К.-Ж."), the
+    /// transliterated letters it was made of; empty for other tokens.
+    pub(crate) initials: Vec<String>,
     /// True when a hyphen or dash joined this token to the next one ("Kassym-Jomart").
-    pub hyphen_after: bool,
+    pub(crate) hyphen_after: bool,
+}
+
+impl Token {
+    /// True when the token is an initial or dotted initials ("K.", "U.A.E.").
+    pub fn is_initials(&self) -> bool {
+        !self.initials.is_empty()
+    }
+
+    /// True when a hyphen or dash joins this token to the next ("Kassym-Jomart", "US–Kazakh").
+    pub fn hyphen_after(&self) -> bool {
+        self.hyphen_after
+    }
 }
 
 /// Turns text into normalized tokens and keys.
@@ -54,6 +67,8 @@ pub struct Normalizer {
 /// A token while it is being built, with what followed it.
 struct Pending {
     token: Token,
+    /// How many characters of the original text it came from.
+    source_chars: usize,
     /// Byte length of `token.text` at the last apostrophe inside it, and where that apostrophe
     /// started in the original text.
     apostrophe: Option<(usize, usize)>,
@@ -92,13 +107,17 @@ impl Normalizer {
                             text: String::new(),
                             start,
                             end,
-                            initials: false,
+                            initials: Vec::new(),
                             hyphen_after: false,
                         },
+                        source_chars: 0,
                         apostrophe: None,
                         period_after: false,
                     });
                     pending.token.text.push(b as char);
+                    if pending.token.end != end || pending.source_chars == 0 {
+                        pending.source_chars += 1;
+                    }
                     pending.token.end = end;
                 }
                 Piece::Apostrophe => {
@@ -143,35 +162,49 @@ fn finish(mut p: Pending) -> Pending {
     p
 }
 
-/// Joins runs of single letters written with full stops ("U.A.E.", "J.-C.") into one token.
+/// True for a token written as one letter followed by a full stop: "K.", "Ж." (which
+/// transliterates to two letters, `zh`).
+fn is_dotted_letter(p: &Pending) -> bool {
+    p.period_after && p.source_chars == 1 && p.token.text.as_bytes()[0].is_ascii_alphabetic()
+}
+
+/// True for a two-letter initial written with a full stop, as transliterated initials are
+/// ("Zh.", "Sh.").
+fn is_dotted_digraph(p: &Pending) -> bool {
+    p.period_after
+        && p.source_chars == 2
+        && p.token.text.len() == 2
+        && p.token.text.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// Marks dotted initials and joins runs of them ("U.A.E.", "J.-C.") into one token. A single
+/// letter without a dot joins nothing but still counts as an initial.
 fn join_initials(raw: Vec<Pending>) -> Vec<Token> {
-    let is_letter =
-        |p: &Pending| p.token.text.len() == 1 && p.token.text.as_bytes()[0].is_ascii_alphabetic();
+    let single_letter = |p: &Pending| p.source_chars == 1 && p.token.text.len() == 1;
     let mut out: Vec<Token> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         let mut j = i;
         while j + 1 < raw.len()
-            && is_letter(&raw[j])
-            && raw[j].period_after
-            && is_letter(&raw[j + 1])
+            && is_dotted_letter(&raw[j])
+            && (is_dotted_letter(&raw[j + 1])
+                // "U.S" without its last dot, but not "U.S. A new ..."
+                || (single_letter(&raw[j + 1]) && raw[j + 1].token.start == raw[j].token.end + 1))
         {
             j += 1;
         }
+        let mut token = raw[i].token.clone();
         if j > i {
-            let mut token = raw[i].token.clone();
-            for p in &raw[i + 1..=j] {
-                token.text.push_str(&p.token.text);
-                token.end = p.token.end;
-            }
-            token.initials = true;
+            token.initials = raw[i..=j].iter().map(|p| p.token.text.clone()).collect();
+            token.text = token.initials.concat();
+            token.end = raw[j].token.end;
             token.hyphen_after = raw[j].token.hyphen_after;
-            out.push(token);
-            i = j + 1;
-        } else {
-            out.push(raw[i].token.clone());
-            i += 1;
+        } else if is_dotted_letter(&raw[i]) || single_letter(&raw[i]) || is_dotted_digraph(&raw[i])
+        {
+            token.initials = vec![token.text.clone()];
         }
+        out.push(token);
+        i = j + 1;
     }
     out
 }
@@ -216,6 +249,10 @@ mod tests {
         assert_eq!(normalize("Kassym-Jomart"), "kassym jomart");
         assert_eq!(normalize("K. Tokayev"), "k tokayev");
         assert_eq!(normalize("J.-C. Juncker"), "jc juncker");
+        assert_eq!(normalize("Токаев К.-Ж."), "tokaev kzh");
+        assert_eq!(normalize("U.S"), "us");
+        assert_eq!(normalize("a b c"), "a b c");
+        assert_eq!(normalize("the U.S. A new"), "the us a new");
         assert_eq!(normalize("Tokayev, Kassym-Jomart"), "tokayev kassym jomart");
         assert_eq!(normalize(""), "");
         assert_eq!(normalize("  ...  "), "");
@@ -259,6 +296,15 @@ mod tests {
                 ("said", "said".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn initials_keep_their_letters() {
+        let t = Normalizer::new().tokens("Токаев К.-Ж. and K Smith");
+        assert!(!t[0].is_initials());
+        assert_eq!(t[1].initials, vec!["k", "zh"]);
+        assert!(!t[2].is_initials());
+        assert_eq!(t[3].initials, vec!["k"]);
     }
 
     #[test]

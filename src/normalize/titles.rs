@@ -150,7 +150,7 @@ fn title_at(tokens: &[Token], at: usize) -> Option<usize> {
     // "H.E." (His Excellency) is a title; the surname "He" is not.
     let excellency = tokens
         .get(at)
-        .is_some_and(|t| t.initials && t.text == "he")
+        .is_some_and(|t| t.initials.len() == 2 && t.text == "he")
         .then_some(1);
     longest_at(tokens, at, HONORIFICS)
         .max(longest_at(tokens, at, ROLES))

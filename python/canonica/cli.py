@@ -1,0 +1,613 @@
+"""The `canonica` command line.
+
+Commands:
+
+    canonica resolve [NAMES...] --kb PATH [--threshold X] [--kind K]
+                     [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
+    canonica normalize [TEXTS...]
+
+`resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
+(`--input FILE`, or standard input), or one per line from standard input, and writes every input
+row, unchanged and in order, with `{prefix}id`, `{prefix}name` and `{prefix}score` appended.
+
+`normalize` prints the normalized form of each argument, or of each line of standard input.
+
+Exit codes:
+
+    0    success
+    1    error: an unreadable or malformed knowledge base or input file, an invalid argument
+         value (such as a threshold outside [0, 1]), any CanonicaError, an I/O error; the
+         message goes to standard error as `canonica: error: <message>`, without a traceback
+         (a closed output pipe, as in `canonica resolve ... | head`, exits 1 silently)
+    2    usage error (reported by argparse)
+    130  interrupted (KeyboardInterrupt); no partial `-o` output file is left behind
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import canonica
+
+__all__ = ["load_resolver", "main"]
+
+PROG = "canonica"
+#: Names are resolved `BATCH_SIZE` at a time with `Resolver.resolve_many`.
+BATCH_SIZE = 10_000
+#: A progress bar is shown on a terminal when there are more rows than this.
+PROGRESS_MIN_ROWS = 10_000
+
+_JSONL_EXTENSIONS = (".jsonl", ".ndjson")
+_SAVED_RESOLVER_MAGIC = b"CANONICA"
+
+
+class CliError(Exception):
+    """An error reported as `canonica: error: <message>` with exit code 1."""
+
+
+# --------------------------------------------------------------------------------------------
+# Knowledge bases
+
+
+def load_resolver(kb: str, threshold: float | None) -> canonica.Resolver:
+    """The resolver for `--kb`: a saved resolver (a file starting with `CANONICA`), or a
+    knowledge base read according to its extension (.jsonl/.ndjson, .json, .csv, .tsv).
+
+    This is the one place that turns a `--kb` value into a resolver (built-in knowledge bases
+    known by name belong here too). Raises canonica.CanonicaError for a malformed or unknown
+    knowledge base or a bad threshold, OSError when the file cannot be read.
+    """
+    with open(kb, "rb") as f:
+        magic = f.read(len(_SAVED_RESOLVER_MAGIC))
+    if magic == _SAVED_RESOLVER_MAGIC:
+        resolver = canonica.Resolver.load(kb)
+        if threshold is None:
+            return resolver
+        return canonica.Resolver(
+            resolver.knowledge_base, threshold=threshold, margin=resolver.margin
+        )
+
+    extension = os.path.splitext(kb)[1].lower()
+    knowledge_base: canonica.KnowledgeBase
+    if extension in _JSONL_EXTENSIONS:
+        knowledge_base = canonica.KnowledgeBase.from_jsonl(kb)
+    elif extension == ".json":
+        knowledge_base = canonica.KnowledgeBase.from_json(kb)
+    elif extension == ".csv":
+        knowledge_base = canonica.KnowledgeBase.from_csv(kb)
+    elif extension == ".tsv":
+        knowledge_base = canonica.KnowledgeBase.from_csv(kb, delimiter="\t")
+    else:
+        raise canonica.CanonicaError(
+            f"{kb}: unknown knowledge-base format: expected a saved resolver or a .jsonl, "
+            ".ndjson, .json, .csv or .tsv file"
+        )
+    return canonica.Resolver(knowledge_base, threshold=threshold)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading input
+
+
+@dataclass
+class Table:
+    """Input rows and the name to resolve in each."""
+
+    columns: list[str]
+    names: list[str | None]
+    #: Field lists, one per row (CSV, TSV, names); empty for JSON Lines input.
+    rows: list[list[str]] = field(default_factory=list)
+    #: The objects of JSON Lines input, one per row; None for other input.
+    records: list[dict[str, Any]] | None = None
+    #: The delimiter of CSV input (the default for CSV output).
+    delimiter: str = ","
+
+
+def _decoded_lines(stream: IO[bytes], source: str) -> Iterator[str]:
+    """The lines of a binary stream, decoded from UTF-8 (a leading BOM is dropped), each with its
+    line terminator; a line that is not UTF-8 raises CliError naming `source` and the line."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise CliError(
+                f"{source}, line {number}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                f"column {exc.start + 1})"
+            ) from None
+
+
+def _input_lines(path: str | None) -> tuple[Iterator[str], str, Callable[[], None]]:
+    """The decoded lines of `path` (standard input for None or "-"), the name to use in
+    messages, and a function that closes the file."""
+    if path is None or path == "-":
+        buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text-only replacement of sys.stdin
+            return iter(sys.stdin), "<stdin>", lambda: None
+        return _decoded_lines(buffer, "<stdin>"), "<stdin>", lambda: None
+    stream = open(path, "rb")  # closed by the returned function
+    return _decoded_lines(stream, path), path, stream.close
+
+
+def _strip_line_end(line: str) -> str:
+    if line.endswith("\n"):
+        line = line[:-1]
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line
+
+
+def _read_lines(lines: Iterable[str]) -> Table:
+    """One name per line; blank lines are rows too."""
+    values = [_strip_line_end(line) for line in lines]
+    return Table(
+        columns=["input"],
+        names=[value or None for value in values],
+        rows=[[value] for value in values],
+    )
+
+
+def _read_csv(lines: Iterable[str], source: str, column: str, delimiter: str) -> Table:
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        header = next(reader, None)
+        if not header:
+            raise CliError(f"{source}: no header row; expected one naming the column {column!r}")
+        if column not in header:
+            available = ", ".join(repr(name) for name in header)
+            raise CliError(f"{source}: no column {column!r}; the columns are {available}")
+        if header.count(column) > 1:
+            raise CliError(f"{source}: the column {column!r} appears more than once")
+        index = header.index(column)
+        rows: list[list[str]] = []
+        start = reader.line_num + 1
+        for row in reader:
+            if len(row) != len(header):
+                if row:
+                    raise CliError(
+                        f"{source}, line {start}: {len(row)} fields, but the header has "
+                        f"{len(header)}"
+                    )
+                if len(header) > 1:  # a blank line holds no row of a table with columns
+                    start = reader.line_num + 1
+                    continue
+                row = [""]  # a blank line of a one-column table: an empty value
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CliError(f"{source}, line {start}: malformed CSV: {exc}") from None
+    return Table(
+        columns=header,
+        names=[row[index] or None for row in rows],
+        rows=rows,
+        delimiter=delimiter,
+    )
+
+
+def _read_jsonl(lines: Iterable[str], source: str, column: str) -> Table:
+    records: list[dict[str, Any]] = []
+    names: list[str | None] = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CliError(
+                f"{source}, line {number}: malformed JSON: {exc.msg} (column {exc.colno})"
+            ) from None
+        if not isinstance(record, dict):
+            raise CliError(
+                f"{source}, line {number}: expected a JSON object, not {_json_type(record)}"
+            )
+        if column not in record:
+            raise CliError(f"{source}, line {number}, field {column!r}: missing")
+        value = record[column]
+        if value is not None and not isinstance(value, str):
+            raise CliError(
+                f"{source}, line {number}, field {column!r}: expected a string or null, "
+                f"not {_json_type(value)}"
+            )
+        records.append(record)
+        names.append(value or None)
+        columns.update(dict.fromkeys(record))
+    return Table(columns=list(columns), names=names, records=records)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    if value is None:
+        return "null"
+    return "a string"
+
+
+def _is_jsonl(path: str | None) -> bool:
+    return path is not None and path.lower().endswith(_JSONL_EXTENSIONS)
+
+
+def _read_input(args: argparse.Namespace) -> Table:
+    if args.names:
+        names: list[str] = args.names
+        return Table(
+            columns=["input"],
+            names=[name or None for name in names],
+            rows=[[name] for name in names],
+            delimiter=args.delimiter or ",",
+        )
+    path: str | None = args.input
+    lines, source, close = _input_lines(path)
+    try:
+        if args.column is None:
+            table = _read_lines(lines)
+            table.delimiter = args.delimiter or ","
+            return table
+        if _is_jsonl(path):
+            return _read_jsonl(lines, source, args.column)
+        delimiter = args.delimiter
+        if delimiter is None:
+            delimiter = "\t" if path is not None and path.lower().endswith(".tsv") else ","
+        return _read_csv(lines, source, args.column, delimiter)
+    finally:
+        close()
+
+
+# --------------------------------------------------------------------------------------------
+# Resolving
+
+
+class _Progress:
+    """A one-line progress bar on standard error, shown only on a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.shown = total > PROGRESS_MIN_ROWS and sys.stderr.isatty()
+
+    def update(self, done: int) -> None:
+        if self.shown:
+            percent = done * 100 // self.total
+            sys.stderr.write(f"\rresolving {percent:3d}% {done}/{self.total}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.shown = False
+
+
+def _resolve_all(
+    resolver: canonica.Resolver, names: Sequence[str | None], kind: str | None
+) -> list[canonica.Match | None]:
+    results: list[canonica.Match | None] = []
+    progress = _Progress(len(names))
+    try:
+        progress.update(0)
+        for start in range(0, len(names), BATCH_SIZE):
+            results.extend(resolver.resolve_many(names[start : start + BATCH_SIZE], kind=kind))
+            progress.update(len(results))
+    finally:
+        progress.close()
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Writing output
+
+
+def _format_score(score: float) -> str:
+    text = f"{score:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _csv_cell(value: Any) -> str:
+    """A JSON value as a CSV cell: strings as they are, null as empty, others as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write_csv(
+    out: IO[str],
+    table: Table,
+    results: Sequence[canonica.Match | None],
+    added: Sequence[str],
+    delimiter: str,
+) -> None:
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([*table.columns, *added])
+    for index, match in enumerate(results):
+        if table.records is not None:
+            record = table.records[index]
+            row = [_csv_cell(record.get(column)) for column in table.columns]
+        else:
+            row = list(table.rows[index])
+        if match is None:
+            row += ["", "", ""]
+        else:
+            row += [match.id, match.name, _format_score(match.score)]
+        writer.writerow(row)
+
+
+def _write_jsonl(
+    out: IO[str], table: Table, results: Sequence[canonica.Match | None], added: Sequence[str]
+) -> None:
+    if table.records is None and len(set(table.columns)) != len(table.columns):
+        duplicated = sorted({c for c in table.columns if table.columns.count(c) > 1})
+        raise CliError(
+            f"cannot write JSON Lines: the input has duplicate columns {', '.join(duplicated)}"
+        )
+    id_key, name_key, score_key = added
+    for index, match in enumerate(results):
+        record: dict[str, Any]
+        if table.records is not None:
+            record = dict(table.records[index])
+        else:
+            record = dict(zip(table.columns, table.rows[index], strict=True))
+        record[id_key] = None if match is None else match.id
+        record[name_key] = None if match is None else match.name
+        record[score_key] = None if match is None else round(match.score, 4)
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+
+
+def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
+    """Writes `path` through a temporary file in the same directory, renamed over `path` only
+    when everything was written; on any error or interruption the temporary file is removed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _new_file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _new_file_mode(path: str) -> int:
+    """The permissions of the file `path` replaces, or those a new file gets."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _output_format(args: argparse.Namespace, table: Table) -> tuple[str, str]:
+    """("jsonl" or "csv", the CSV delimiter)."""
+    out: str | None = None if args.output in (None, "-") else args.output
+    if out is None:
+        if table.records is not None:
+            return "jsonl", ","
+        return "csv", table.delimiter
+    lowered = out.lower()
+    if lowered.endswith(_JSONL_EXTENSIONS):
+        return "jsonl", ","
+    if lowered.endswith(".tsv"):
+        return "csv", "\t"
+    if lowered.endswith(".csv") or table.records is not None:
+        return "csv", args.delimiter or ","
+    return "csv", table.delimiter
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    prefix: str = args.prefix
+    added = [f"{prefix}id", f"{prefix}name", f"{prefix}score"]
+    resolver = load_resolver(args.kb, args.threshold)
+    table = _read_input(args)
+    collisions = [column for column in added if column in table.columns]
+    if collisions:
+        raise CliError(
+            f"the input already has a column named {collisions[0]!r}; choose a prefix for the "
+            "added columns, e.g. --prefix match_"
+        )
+    results = _resolve_all(resolver, table.names, args.kind)
+    output_format, delimiter = _output_format(args, table)
+
+    def write(out: IO[str]) -> None:
+        if output_format == "jsonl":
+            _write_jsonl(out, table, results, added)
+        else:
+            _write_csv(out, table, results, added, delimiter)
+
+    if args.output in (None, "-"):
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        _write_atomically(args.output, write)
+    return 0
+
+
+def _cmd_normalize(args: argparse.Namespace) -> int:
+    texts: Iterable[str]
+    if args.texts:
+        texts = args.texts
+    else:
+        lines, _, close = _input_lines(None)
+        try:
+            texts = [_strip_line_end(line) for line in lines]
+        finally:
+            close()
+    for text in texts:
+        sys.stdout.write(canonica.normalize(text))
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments
+
+
+def _delimiter(value: str) -> str:
+    if value in ("\\t", "tab", "TAB"):
+        return "\t"
+    if len(value) != 1 or value in ('"', "\r", "\n"):
+        raise argparse.ArgumentTypeError(f"must be a single character (or \\t), not {value!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `canonica` command."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Resolve the many ways people write a name to one canonical ID.",
+        epilog="Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {canonica.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    resolve = commands.add_parser(
+        "resolve",
+        help="resolve names to the entities of a knowledge base",
+        description=(
+            "Resolve names given as arguments, in the column COL of a CSV, TSV or JSON Lines "
+            "table (--input FILE or standard input), or one per line on standard input. Every "
+            "input row is written, unchanged and in order, with PREFIXid, PREFIXname and "
+            "PREFIXscore appended (empty where nothing matched)."
+        ),
+    )
+    resolve.add_argument("names", nargs="*", metavar="NAMES", help="names to resolve")
+    resolve.add_argument(
+        "--kb",
+        required=True,
+        metavar="PATH",
+        help="knowledge base: .jsonl/.ndjson, .json, .csv or .tsv, or a saved resolver",
+    )
+    resolve.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help=f"lowest accepted score, in [0, 1] (default {canonica.DEFAULT_THRESHOLD})",
+    )
+    resolve.add_argument("--kind", metavar="K", help="only resolve to entities of this kind")
+    resolve.add_argument(
+        "--column",
+        metavar="COL",
+        help="read a table and resolve the names in this column",
+    )
+    resolve.add_argument(
+        "--input",
+        metavar="FILE",
+        help=(
+            "the table to read (default: standard input); its format follows the extension: "
+            ".tsv tab-separated, .jsonl/.ndjson JSON Lines, otherwise CSV. Without --column, "
+            "a file of one name per line"
+        ),
+    )
+    resolve.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help=(
+            "write here (atomically) instead of standard output; .jsonl/.ndjson writes JSON "
+            "Lines, otherwise CSV"
+        ),
+    )
+    resolve.add_argument(
+        "--prefix",
+        default="",
+        metavar="P",
+        help="prefix of the added column names (e.g. match_)",
+    )
+    resolve.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        metavar="D",
+        help="field delimiter of CSV input and output (default: , or tab for .tsv)",
+    )
+    resolve.set_defaults(func=_cmd_resolve)
+
+    normalize = commands.add_parser(
+        "normalize",
+        help="print the normalized form of texts",
+        description="Print the normalized form of each text, or of each line of standard input.",
+    )
+    normalize.add_argument("texts", nargs="*", metavar="TEXTS", help="texts to normalize")
+    normalize.set_defaults(func=_cmd_normalize)
+    return parser
+
+
+def _check_resolve_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.names and (args.column is not None or args.input is not None):
+        parser.error("resolve: give NAMES or --column/--input, not both")
+    if args.column is None and args.input is not None:
+        lowered = args.input.lower()
+        if lowered.endswith((".csv", ".tsv", *_JSONL_EXTENSIONS)):
+            parser.error(f"resolve: --column is required to read the table {args.input}")
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename is not None:
+            return f"{exc.filename}: {exc.strerror}"
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _silence_stdout() -> None:
+    """Points standard output at /dev/null so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the `canonica` command with `argv` (default: sys.argv[1:]); returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "resolve":
+            _check_resolve_usage(parser, args)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    command: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except (CliError, canonica.CanonicaError, OSError, UnicodeError) as exc:
+        sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
+        return 1

@@ -1,0 +1,607 @@
+"""Tests of the `canonica` command line (python/canonica/cli.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import canonica
+from canonica import cli
+from canonica.cli import main
+
+ENTITIES: list[dict[str, Any]] = [
+    {"id": "tokayev", "name": "Kassym-Jomart Tokayev", "kind": "person"},
+    {"id": "AE", "name": "United Arab Emirates", "aliases": ["Emirates"], "kind": "country"},
+    {"id": "KZ", "name": "Kazakhstan", "kind": "country"},
+]
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    path = tmp_path / "kb.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in ENTITIES), encoding="utf-8")
+    return path
+
+
+def set_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+def parse_csv(text: str, delimiter: str = ",") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# ---------------------------------------------------------------------------------------------
+# resolve: names
+
+
+def test_names_as_arguments(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "President Tokayev", "U.A.E.", "Kazakhstan", "President"
+    )
+    assert code == 0, err
+    assert err == ""
+    rows = parse_csv(out)
+    assert rows[0] == ["input", "id", "name", "score"]
+    assert [row[:3] for row in rows[1:]] == [
+        ["President Tokayev", "tokayev", "Kassym-Jomart Tokayev"],
+        ["U.A.E.", "AE", "United Arab Emirates"],
+        ["Kazakhstan", "KZ", "Kazakhstan"],
+        ["President", "", ""],
+    ]
+    assert rows[3][3] == "1"
+    assert 0 < float(rows[1][3]) <= 1 and 0 < float(rows[2][3]) <= 1
+    assert all(len(row[3].partition(".")[2]) <= 4 for row in rows[1:])
+    assert rows[4][3] == ""
+
+
+def test_names_on_stdin_one_per_line(
+    kb: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_stdin(monkeypatch, b"\xef\xbb\xbfPresident Tokayev\r\n\nPresident\nU.A.E.\n")
+    code, out, err = run(capsys, "resolve", "--kb", str(kb))
+    assert code == 0, err
+    rows = parse_csv(out)
+    assert rows[0] == ["input", "id", "name", "score"]
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("President Tokayev", "tokayev"),
+        ("", ""),  # the blank line still gives a row
+        ("President", ""),
+        ("U.A.E.", "AE"),
+    ]
+    assert rows[2] == ["", "", "", ""]
+
+
+def test_kind_restricts_matches(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "resolve", "--kb", str(kb), "--kind", "person", "Kazakhstan")
+    assert code == 0
+    assert parse_csv(out)[1] == ["Kazakhstan", "", "", ""]
+    code, out, _ = run(capsys, "resolve", "--kb", str(kb), "--kind", "country", "Kazakhstan")
+    assert code == 0
+    assert parse_csv(out)[1][:2] == ["Kazakhstan", "KZ"]
+
+
+def test_threshold_one_rejects_inexact_matches(
+    kb: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "resolve", "--kb", str(kb), "--threshold", "1", "U.A.E.", "Kazakhstan"
+    )
+    assert code == 0
+    assert [row[1] for row in parse_csv(out)[1:]] == ["", "KZ"]
+
+
+# ---------------------------------------------------------------------------------------------
+# resolve: tables
+
+
+CSV_ROWS = [
+    ["ref", "who", "note", "city"],
+    ["1", "President Tokayev", "said: hello, world", "Астана"],
+    ["2", "U.A.E.", "", "Dubaï"],
+    ["3", "President", 'a "quoted" word', "Zürich"],
+    ["4", "Kazakhstan", "multi\nline", ""],
+    ["5", "", "no name", "x"],
+]
+
+
+def test_csv_round_trip_keeps_every_column_and_row(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(CSV_ROWS)
+    assert '"said: hello, world"' in path.read_text(encoding="utf-8")
+
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path)
+    )
+    assert code == 0, err
+    rows = parse_csv(out)
+    assert rows[0] == [*CSV_ROWS[0], "id", "name", "score"]
+    assert len(rows) == len(CSV_ROWS)
+    assert [row[:4] for row in rows] == CSV_ROWS  # every input value unchanged, in order
+    assert [row[4:6] for row in rows[1:]] == [
+        ["tokayev", "Kassym-Jomart Tokayev"],
+        ["AE", "United Arab Emirates"],
+        ["", ""],
+        ["KZ", "Kazakhstan"],
+        ["", ""],
+    ]
+    assert [row[6] == "" for row in rows[1:]] == [False, False, True, False, True]
+
+
+def test_csv_from_stdin_with_prefix_and_delimiter(
+    kb: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_stdin(monkeypatch, b"id;name\n7;U.A.E.\n8;President\n")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "name", "--prefix", "m_", "--delimiter", ";"
+    )
+    assert code == 0, err
+    rows = parse_csv(out, delimiter=";")
+    assert rows[0] == ["id", "name", "m_id", "m_name", "m_score"]
+    assert rows[1][:4] == ["7", "U.A.E.", "AE", "United Arab Emirates"]
+    assert rows[2] == ["8", "President", "", "", ""]
+
+
+def test_tsv_in_tsv_out(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "names.tsv"
+    path.write_text("who\tcomment\nKazakhstan\tx, y\nPresident Tokayev\t\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path)
+    )
+    assert code == 0, err
+    assert out.splitlines() == [
+        "who\tcomment\tid\tname\tscore",
+        "Kazakhstan\tx, y\tKZ\tKazakhstan\t1",
+        "President Tokayev\t\ttokayev\tKassym-Jomart Tokayev\t"
+        + parse_csv(out, delimiter="\t")[2][4],
+    ]
+    assert 0 < float(parse_csv(out, delimiter="\t")[2][4]) < 1
+
+    out_path = tmp_path / "out.tsv"
+    code, out, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "who",
+        "--input",
+        str(path),
+        "-o",
+        str(out_path),
+    )
+    assert code == 0, err
+    assert out == ""
+    rows = parse_csv(out_path.read_text(encoding="utf-8"), delimiter="\t")
+    assert [row[:3] for row in rows] == [
+        ["who", "comment", "id"],
+        ["Kazakhstan", "x, y", "KZ"],
+        ["President Tokayev", "", "tokayev"],
+    ]
+
+
+def test_jsonl_in_jsonl_out(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records: list[dict[str, Any]] = [
+        {"n": 1, "who": "U.A.E.", "tags": ["a", "b"], "city": "Dubaï"},
+        {"n": 2, "who": None},
+        {"n": 3, "who": "President"},
+        {"n": 4, "who": "President Tokayev", "extra": {"k": 1.5}},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n\n", encoding="utf-8"
+    )
+    code, out, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "who",
+        "--input",
+        str(path),
+        "--prefix",
+        "m_",
+    )
+    assert code == 0, err
+    got = [json.loads(line) for line in out.splitlines()]
+    assert len(got) == len(records)
+    for original, result in zip(records, got, strict=True):
+        assert list(result)[: len(original)] == list(original)
+        assert {k: result[k] for k in original} == original
+    assert [(r["m_id"], r["m_name"]) for r in got] == [
+        ("AE", "United Arab Emirates"),
+        (None, None),
+        (None, None),
+        ("tokayev", "Kassym-Jomart Tokayev"),
+    ]
+    assert got[1]["m_score"] is None
+    assert isinstance(got[0]["m_score"], float) and 0 < got[0]["m_score"] <= 1
+    assert "Dubaï" in out  # non-ASCII written as is
+
+
+def test_jsonl_input_to_csv_output(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_text('{"who": "Kazakhstan", "n": 1}\n{"who": null, "x": true}\n', encoding="utf-8")
+    out_path = tmp_path / "out.csv"
+    code, _, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "who",
+        "--input",
+        str(path),
+        "-o",
+        str(out_path),
+    )
+    assert code == 0, err
+    rows = parse_csv(out_path.read_text(encoding="utf-8"))
+    assert rows == [
+        ["who", "n", "x", "id", "name", "score"],
+        ["Kazakhstan", "1", "", "KZ", "Kazakhstan", "1"],
+        ["", "", "true", "", "", ""],
+    ]
+
+
+def test_output_file_is_written_atomically(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out_path = out_dir / "result.csv"
+    out_path.write_text("old content\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "-o", str(out_path), "U.A.E.", "President"
+    )
+    assert code == 0, err
+    assert out == ""
+    assert os.listdir(out_dir) == ["result.csv"]  # no temporary file left
+    rows = parse_csv(out_path.read_text(encoding="utf-8"))
+    assert [row[:3] for row in rows] == [
+        ["input", "id", "name"],
+        ["U.A.E.", "AE", "United Arab Emirates"],
+        ["President", "", ""],
+    ]
+    assert 0 < float(rows[1][3]) < 1 and rows[2][3] == ""
+
+    jsonl_path = out_dir / "result.jsonl"
+    code, _, err = run(capsys, "resolve", "--kb", str(kb), "-o", str(jsonl_path), "Kazakhstan")
+    assert code == 0, err
+    assert [json.loads(line) for line in jsonl_path.read_text().splitlines()] == [
+        {"input": "Kazakhstan", "id": "KZ", "name": "Kazakhstan", "score": 1.0}
+    ]
+    assert sorted(os.listdir(out_dir)) == ["result.csv", "result.jsonl"]
+
+
+def test_interrupted_write_leaves_no_output(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(out: Any, *args: Any) -> None:
+        out.write("partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_write_csv", interrupted)
+    out_path = tmp_path / "result.csv"
+    code, _, _ = run(capsys, "resolve", "--kb", str(kb), "-o", str(out_path), "U.A.E.")
+    assert code == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.jsonl"]
+
+
+def test_progress_bar_on_a_terminal(
+    kb: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = ["Kazakhstan", "President"] * 5001  # more than one batch
+    set_stdin(monkeypatch, ("\n".join(names) + "\n").encode())
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "resolve", "--kb", str(kb))
+    assert code == 0
+    rows = parse_csv(out)
+    assert len(rows) == len(names) + 1
+    assert [row[1] for row in rows[1:5]] == ["KZ", "", "KZ", ""]
+    assert rows[-1] == ["President", "", "", ""]
+    assert "\rresolving 100% 10002/10002" in err
+    assert "\rresolving  99% 10000/10002" in err
+    assert err.endswith("\n")
+
+
+def test_no_progress_bar_when_not_a_terminal(
+    kb: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_stdin(monkeypatch, b"Kazakhstan\n" * 10_001)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    code, out, err = run(capsys, "resolve", "--kb", str(kb))
+    assert code == 0
+    assert len(out.splitlines()) == 10_002
+    assert err == ""
+
+
+def test_saved_resolver_as_kb(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = tmp_path / "kb.bin"
+    canonica.Resolver(canonica.KnowledgeBase.from_jsonl(kb)).save(saved)
+    assert saved.read_bytes().startswith(b"CANONICA")
+    code, out, err = run(capsys, "resolve", "--kb", str(saved), "U.A.E.")
+    assert code == 0, err
+    assert parse_csv(out)[1][1] == "AE"
+    code, out, err = run(capsys, "resolve", "--kb", str(saved), "--threshold", "1", "U.A.E.")
+    assert code == 0, err
+    assert parse_csv(out)[1][1] == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".json"])
+def test_kb_formats_by_extension(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / f"kb{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(ENTITIES), encoding="utf-8")
+    else:
+        d = "\t" if suffix == ".tsv" else ","
+        lines = [d.join(["id", "name", "aliases", "kind"])]
+        lines += [
+            d.join([e["id"], e["name"], "|".join(e.get("aliases", [])), e["kind"]])
+            for e in ENTITIES
+        ]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "resolve", "--kb", str(path), "U.A.E.", "President Tokayev")
+    assert code == 0, err
+    assert [row[1] for row in parse_csv(out)[1:]] == ["AE", "tokayev"]
+
+
+# ---------------------------------------------------------------------------------------------
+# resolve: errors
+
+
+def test_column_collision_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("id,name\n1,Kazakhstan\n", encoding="utf-8")
+    out_path = tmp_path / "out.csv"
+    code, out, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "name",
+        "--input",
+        str(path),
+        "-o",
+        str(out_path),
+    )
+    assert code == 1
+    assert out == ""
+    assert err.startswith("canonica: error: ")
+    assert "--prefix match_" in err
+    assert "Traceback" not in err
+    assert not out_path.exists()
+    code, out, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "name",
+        "--input",
+        str(path),
+        "--prefix",
+        "match_",
+    )
+    assert code == 0, err
+    assert parse_csv(out)[1] == ["1", "Kazakhstan", "KZ", "Kazakhstan", "1"]
+
+
+def test_missing_column_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("ref,who\n1,Kazakhstan\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "nom", "--input", str(path)
+    )
+    assert code == 1
+    assert out == ""
+    assert err.startswith("canonica: error: ")
+    assert "'nom'" in err and str(path) in err
+    assert "'ref'" in err and "'who'" in err  # the available columns
+
+
+def test_missing_jsonl_field_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"who": "Kazakhstan"}\n{"other": "x"}\n', encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path)
+    )
+    assert code == 1
+    assert out == ""
+    assert f"{path}, line 2, field 'who'" in err
+
+
+def test_non_string_jsonl_field_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"who": "Kazakhstan"}\n{"who": 12}\n', encoding="utf-8")
+    code, _, err = run(capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path))
+    assert code == 1
+    assert f"{path}, line 2, field 'who'" in err and "number" in err
+
+
+def test_malformed_jsonl_input_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"who": "Kazakhstan"}\n\n{"who": \n', encoding="utf-8")
+    code, _, err = run(capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path))
+    assert code == 1
+    assert f"{path}, line 3: malformed JSON" in err
+
+
+def test_ragged_csv_row_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('a,who\n1,"multi\nline"\n2,Kazakhstan,extra\n', encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path)
+    )
+    assert code == 1
+    assert out == ""
+    assert f"{path}, line 4:" in err and "3 fields" in err
+
+
+def test_non_utf8_input_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"a,who\n1,Kazakhstan\n2,Z\xfcrich\n")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path)
+    )
+    assert code == 1
+    assert out == ""
+    assert f"{path}, line 3: not valid UTF-8" in err
+
+
+def test_malformed_kb_line_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "KZ", "name": "Kazakhstan"}\n{"id": "AE", "name": \n', encoding="utf-8")
+    code, out, err = run(capsys, "resolve", "--kb", str(path), "Kazakhstan")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("canonica: error: ")
+    assert str(path) in err and "line 2" in err
+    assert "Traceback" not in err
+
+
+def test_kb_record_without_name_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "KZ", "name": "Kazakhstan"}\n{"id": "AE"}\n', encoding="utf-8")
+    code, _, err = run(capsys, "resolve", "--kb", str(path), "Kazakhstan")
+    assert code == 1
+    assert str(path) in err and "line 2" in err and "name" in err
+
+
+def test_nonexistent_kb_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "missing.jsonl"
+    code, out, err = run(capsys, "resolve", "--kb", str(path), "Kazakhstan")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("canonica: error: ") and str(path) in err
+
+
+def test_unknown_kb_format_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "kb.txt"
+    path.write_text("Kazakhstan\n", encoding="utf-8")
+    code, _, err = run(capsys, "resolve", "--kb", str(path), "Kazakhstan")
+    assert code == 1
+    assert str(path) in err and "format" in err
+
+
+@pytest.mark.parametrize("threshold", ["2", "-0.5", "nan"])
+def test_bad_threshold_exits_1(
+    threshold: str, kb: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "resolve", "--kb", str(kb), "--threshold", threshold, "Kazakhstan")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("canonica: error: ") and "threshold" in err
+
+
+def test_usage_errors_exit_2(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["resolve", "Kazakhstan"]) == 2  # no --kb
+    assert "--kb" in capsys.readouterr().err
+    assert main(["resolve", "--kb", str(kb), "--threshold", "high", "x"]) == 2
+    assert main(["resolve", "--kb", str(kb), "--column", "c", "x"]) == 2
+    assert main(["resolve", "--kb", str(kb), "--delimiter", ";;", "--column", "c"]) == 2
+    assert main([]) == 2
+    assert main(["frobnicate"]) == 2
+    capsys.readouterr()
+    assert main(["--help"]) == 0
+    assert "resolve" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# normalize
+
+
+def test_normalize_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    texts = ["  U.A.E. Président ", "Kassym-Jomart TOKAYEV", ""]
+    code, out, err = run(capsys, "normalize", *texts)
+    assert code == 0, err
+    assert out == "".join(canonica.normalize(t) + "\n" for t in texts)
+    assert out.splitlines()[0] == "uae president"
+
+
+def test_normalize_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_stdin(monkeypatch, "Zürich\r\n\nU.A.E.\n".encode())
+    code, out, _ = run(capsys, "normalize")
+    assert code == 0
+    assert out.split("\n") == [canonica.normalize("Zürich"), "", canonica.normalize("U.A.E."), ""]
+
+
+# ---------------------------------------------------------------------------------------------
+# python -m canonica
+
+
+def cli_subprocess(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "canonica", *argv],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_python_m_canonica_resolve(kb: Path) -> None:
+    proc = cli_subprocess("resolve", "--kb", str(kb), stdin=b"U.A.E.\nPresident\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b""
+    rows = parse_csv(proc.stdout.decode())
+    assert [row[:2] for row in rows] == [["input", "id"], ["U.A.E.", "AE"], ["President", ""]]
+
+
+def test_python_m_canonica_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    proc = cli_subprocess("resolve", "--kb", str(bad), "Kazakhstan")
+    assert proc.returncode == 1
+    stderr = proc.stderr.decode()
+    assert stderr.startswith("canonica: error: ") and str(bad) in stderr and "line 1" in stderr
+    assert "Traceback" not in stderr
+    proc = cli_subprocess("resolve", "Kazakhstan")
+    assert proc.returncode == 2
+
+
+def test_python_m_canonica_normalize() -> None:
+    proc = cli_subprocess("normalize", "U.A.E.")
+    assert proc.returncode == 0
+    assert proc.stdout.decode().splitlines() == [canonica.normalize("U.A.E.")]
