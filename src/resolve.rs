@@ -414,3 +414,79 @@ fn join(tokens: &[Token]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, name: &str) -> Entity {
+        Entity::new(id, name).with_kind("person")
+    }
+
+    #[test]
+    fn near_ties_are_no_match_unless_weight_decides() {
+        let mut kb = KnowledgeBase::new();
+        kb.add(person("donald", "Donald Trump")).unwrap();
+        kb.add(person("melania", "Melania Trump")).unwrap();
+        let r = Resolver::new(kb.clone()).unwrap();
+        assert!(r.resolve("Trump", None).is_none());
+        let both: Vec<String> = r
+            .candidates("Trump", 5, None)
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert_eq!(r.resolve("Melania Trump", None).unwrap().id, "melania");
+
+        let mut kb = KnowledgeBase::new();
+        kb.add(person("donald", "Donald Trump").with_weight(10.0))
+            .unwrap();
+        kb.add(person("melania", "Melania Trump")).unwrap();
+        let r = Resolver::new(kb).unwrap();
+        assert_eq!(r.resolve("Trump", None).unwrap().id, "donald");
+    }
+
+    #[test]
+    fn surname_alone_only_for_persons() {
+        let mut kb = KnowledgeBase::new();
+        kb.add(person("bn", "Benjamin Netanyahu")).unwrap();
+        kb.add(Entity::new("ZA", "South Africa").with_kind("country"))
+            .unwrap();
+        let r = Resolver::new(kb).unwrap();
+        assert_eq!(r.resolve("Netanyahu", None).unwrap().id, "bn");
+        assert!(r.resolve("Africa", None).is_none());
+        assert!(
+            r.resolve("Benjamin", None).is_none(),
+            "a first name alone is not enough"
+        );
+    }
+
+    #[test]
+    fn kind_filter_and_threshold() {
+        let mut kb = KnowledgeBase::new();
+        kb.add(Entity::new("GE", "Georgia").with_kind("country"))
+            .unwrap();
+        kb.add(Entity::new("US-GA", "Georgia").with_kind("state"))
+            .unwrap();
+        let r = Resolver::new(kb.clone()).unwrap();
+        assert!(
+            r.resolve("Georgia", None).is_none(),
+            "two entities, one name"
+        );
+        assert_eq!(r.resolve("Georgia", Some("state")).unwrap().id, "US-GA");
+        assert!(r.resolve("Georgia", Some("city")).is_none());
+        let strict = Resolver::builder().threshold(1.0).build(kb).unwrap();
+        assert!(strict.resolve("Gorgia", Some("country")).is_none());
+        assert!(Resolver::builder()
+            .margin(-0.1)
+            .build(KnowledgeBase::new())
+            .is_err());
+    }
+
+    #[test]
+    fn empty_kb_and_empty_query() {
+        let r = Resolver::new(KnowledgeBase::new()).unwrap();
+        assert!(r.resolve("anything", None).is_none());
+        assert!(r.candidates("", 5, None).is_empty());
+    }
+}
