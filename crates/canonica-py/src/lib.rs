@@ -50,6 +50,15 @@ fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
     })
 }
 
+/// Runs fallible core work with the GIL released, guarded against panics, with core errors
+/// mapped to `CanonicaError`.
+fn run_detached<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> canonica::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(|| guard(f))?.map_err(to_py_err)
+}
+
 /// A Python string as UTF-8, or a `CanonicaError` for strings that cannot be (lone surrogates).
 fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     let s = obj
@@ -319,17 +328,13 @@ impl PyKnowledgeBase {
 
     #[staticmethod]
     fn from_jsonl(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
-        let kb = py
-            .detach(|| guard(|| canonica::KnowledgeBase::from_jsonl(&path)))?
-            .map_err(to_py_err)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_jsonl(&path))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
     #[staticmethod]
     fn from_json(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
-        let kb = py
-            .detach(|| guard(|| canonica::KnowledgeBase::from_json(&path)))?
-            .map_err(to_py_err)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_json(&path))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
@@ -353,9 +358,7 @@ impl PyKnowledgeBase {
             delimiter,
             alias_separator: alias_separator.to_string(),
         };
-        let kb = py
-            .detach(|| guard(|| canonica::KnowledgeBase::from_csv(&path, &options)))?
-            .map_err(to_py_err)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_csv(&path, &options))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
@@ -481,9 +484,7 @@ impl PyResolver {
         let builder = canonica::Resolver::builder()
             .threshold(threshold.unwrap_or(canonica::DEFAULT_THRESHOLD))
             .margin(margin.unwrap_or(canonica::DEFAULT_MARGIN));
-        let inner = py
-            .detach(|| guard(|| builder.build(kb)))?
-            .map_err(to_py_err)?;
+        let inner = run_detached(py, || builder.build(kb))?;
         Ok(PyResolver { inner })
     }
 
@@ -580,15 +581,12 @@ impl PyResolver {
     }
 
     fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
-        py.detach(|| guard(|| self.inner.save(&path)))?
-            .map_err(to_py_err)
+        run_detached(py, || self.inner.save(&path))
     }
 
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyResolver> {
-        let inner = py
-            .detach(|| guard(|| canonica::Resolver::load(&path)))?
-            .map_err(to_py_err)?;
+        let inner = run_detached(py, || canonica::Resolver::load(&path))?;
         Ok(PyResolver { inner })
     }
 
@@ -599,9 +597,7 @@ impl PyResolver {
 
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyResolver> {
-        let inner = py
-            .detach(|| guard(|| canonica::Resolver::from_bytes(data)))?
-            .map_err(to_py_err)?;
+        let inner = run_detached(py, || canonica::Resolver::from_bytes(data))?;
         Ok(PyResolver { inner })
     }
 
