@@ -18,6 +18,7 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::kb::KnowledgeBase;
 use crate::normalize::drift::drift_key;
+use crate::normalize::legal::{self, is_legal_form};
 use crate::normalize::{compact, Normalizer};
 
 /// Where an indexed alias came from.
@@ -43,9 +44,11 @@ pub(crate) struct AliasEntry {
     pub source: AliasSource,
 }
 
-/// Words left out when acronyms are generated ("Kingdom of Saudi Arabia" -> KSA).
-const ACRONYM_STOPWORDS: &[&str] = &[
-    "of", "the", "and", "for", "de", "du", "des", "la", "le", "el",
+/// Small words: left out when acronyms are generated ("Kingdom of Saudi Arabia" -> KSA) and
+/// weighted lightly when scoring.
+const SMALL_WORDS: &[&str] = &[
+    "of", "the", "and", "for", "de", "du", "des", "la", "le", "el", "der", "die", "das", "und",
+    "et",
 ];
 
 /// Generated acronyms shorter than this are too ambiguous to be useful.
@@ -99,8 +102,9 @@ pub(crate) struct Index {
     pub aliases: Vec<AliasEntry>,
     pub vocab: Vec<String>,
     vocab_ids: FxHashMap<String, u32>,
-    /// Inverse document frequency of each vocabulary token over entities.
-    pub idf: Vec<f32>,
+    /// The weight of each vocabulary token: its inverse document frequency over entities, scaled
+    /// down for folded legal forms.
+    pub weight: Vec<f32>,
     /// The largest idf: the weight of a query token the vocabulary has never seen.
     pub max_idf: f32,
     postings: Vec<Vec<u32>>,
@@ -120,13 +124,18 @@ impl Index {
             let e = e as u32;
             let mut keys_seen: FxHashSet<String> = FxHashSet::default();
             for (i, alias) in entity.names().enumerate() {
-                let tokens: Vec<String> = normalizer
+                let raw: Vec<String> = normalizer
                     .tokens(alias)
                     .into_iter()
                     .map(|t| t.text)
                     .collect();
-                let key = tokens.join(" ");
-                if tokens.is_empty() || !keys_seen.insert(key) {
+                // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
+                let tokens = if entity.is_person() {
+                    raw.clone()
+                } else {
+                    legal::fold(&raw)
+                };
+                if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
                     continue;
                 }
                 let source = if i == 0 {
@@ -134,9 +143,17 @@ impl Index {
                 } else {
                     AliasSource::Alias
                 };
-                index.push_alias(e, alias.to_string(), &tokens, source);
+                let id = index.push_alias(e, alias.to_string(), &tokens, source);
+                if tokens != raw {
+                    index.exact.entry(raw.join(" ")).or_default().push(id);
+                }
                 if !entity.is_person() {
-                    for acronym in acronyms(&tokens) {
+                    let words: Vec<String> = tokens
+                        .iter()
+                        .filter(|t| !is_legal_form(t))
+                        .cloned()
+                        .collect();
+                    for acronym in acronyms(&words) {
                         if keys_seen.insert(acronym.clone()) {
                             let text = acronym.to_ascii_uppercase();
                             index.push_alias(e, text, &[acronym], AliasSource::Acronym);
@@ -158,9 +175,10 @@ impl Index {
             }
         }
         let n = kb.len().max(1) as f32;
-        index.idf = df
+        index.weight = df
             .iter()
-            .map(|&d| (1.0 + n / d.max(1) as f32).ln())
+            .zip(&index.vocab)
+            .map(|(&d, token)| token_weight(token, (1.0 + n / d.max(1) as f32).ln()))
             .collect();
         index.max_idf = (1.0 + n).ln();
         for (id, token) in index.vocab.iter().enumerate() {
@@ -169,6 +187,9 @@ impl Index {
                 .entry(drift_key(token))
                 .or_default()
                 .push(id as u32);
+            if is_legal_form(token) {
+                continue;
+            }
             for_each_delete(token, edit_budget(token.len()), &mut |h| {
                 index.deletes.push((h, id as u32))
             });
@@ -178,7 +199,13 @@ impl Index {
         index
     }
 
-    fn push_alias(&mut self, entity: u32, text: String, tokens: &[String], source: AliasSource) {
+    fn push_alias(
+        &mut self,
+        entity: u32,
+        text: String,
+        tokens: &[String],
+        source: AliasSource,
+    ) -> u32 {
         let id = self.aliases.len() as u32;
         let key = tokens.join(" ");
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
@@ -196,6 +223,7 @@ impl Index {
             tokens: ids,
             source,
         });
+        id
     }
 
     fn intern(&mut self, token: &str) -> u32 {
@@ -286,6 +314,19 @@ impl Index {
     }
 }
 
+/// Share of its rarity weight a folded legal form or a small word keeps: "Ltd" says little about
+/// which company, "the" and "of" little about anything.
+const LIGHT_WEIGHT: f32 = 0.05;
+
+/// The weight of a token of the given rarity.
+pub(crate) fn token_weight(token: &str, idf: f32) -> f32 {
+    if is_legal_form(token) || SMALL_WORDS.contains(&token) {
+        idf * LIGHT_WEIGHT
+    } else {
+        idf
+    }
+}
+
 /// Acronyms of a multi-word name: the first letters of its words, without and with the small
 /// words ("Republic of Korea" -> `rk` and `rok`), kept when at least [`MIN_ACRONYM_LEN`] long.
 fn acronyms(tokens: &[String]) -> Vec<String> {
@@ -295,7 +336,7 @@ fn acronyms(tokens: &[String]) -> Vec<String> {
     let initials = |keep_small: bool| -> String {
         tokens
             .iter()
-            .filter(|t| keep_small || !ACRONYM_STOPWORDS.contains(&t.as_str()))
+            .filter(|t| keep_small || !SMALL_WORDS.contains(&t.as_str()))
             .filter_map(|t| t.chars().next())
             .collect()
     };

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::index::{AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::titles::{is_only_titles, name_start};
-use crate::normalize::{compact, Normalizer, Token};
+use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
 use crate::score::{self, score_tokens, token_similarity, Method, QueryToken, Scored};
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
@@ -321,6 +321,25 @@ impl Resolver {
         if name_at > 0 {
             variants.push(words[name_at..].to_vec());
         }
+        // Legal forms folded ("Siemens Aktiengesellschaft" as "siemens ~jsc").
+        let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
+        let folded = legal::fold(&texts);
+        if folded != texts {
+            for &a in index.exact(&folded.join(" ")) {
+                offer(
+                    a,
+                    whole(score::EXACT, Method::Exact, "exact, legal forms folded"),
+                );
+            }
+            let query: Vec<QueryToken> = folded
+                .iter()
+                .map(|text| match words.iter().find(|w| &w.text == text) {
+                    Some(w) => w.clone(),
+                    None => self.plain_token(text, false),
+                })
+                .collect();
+            variants.push(query);
+        }
         if tokens.iter().any(|t| t.initials.len() > 1) {
             let letters = |from: usize| -> Vec<QueryToken> {
                 tokens[from..]
@@ -328,7 +347,11 @@ impl Resolver {
                     .zip(&words[from..])
                     .flat_map(|(t, q)| match t.initials.len() {
                         0 | 1 => vec![q.clone()],
-                        _ => t.initials.iter().map(|l| self.initial_token(l)).collect(),
+                        _ => t
+                            .initials
+                            .iter()
+                            .map(|l| self.plain_token(l, true))
+                            .collect(),
                     })
                     .collect()
             };
@@ -351,13 +374,14 @@ impl Resolver {
         self.sorted(best)
     }
 
-    /// One letter of joined initials, as a query token of its own.
-    fn initial_token(&self, letter: &str) -> QueryToken {
+    /// A query token matched exactly only: one letter of joined initials, or a folded legal
+    /// form.
+    fn plain_token(&self, text: &str, initial: bool) -> QueryToken {
         QueryToken {
-            text: letter.to_string(),
-            exact: self.inner.index.token_id(letter),
+            text: text.to_string(),
+            exact: self.inner.index.token_id(text),
             fuzzy: Vec::new(),
-            initial: true,
+            initial,
         }
     }
 
@@ -372,10 +396,15 @@ impl Resolver {
                 (v, token_similarity(text.len(), len, d))
             })
             .collect();
-        for v in index.drift_tokens(text) {
+        let related = index.drift_tokens(text).map(|v| (v, score::DRIFT)).chain(
+            nicknames::related(text)
+                .filter_map(|n| index.token_id(n))
+                .map(|v| (v, score::NICKNAME)),
+        );
+        for (v, sim) in related.collect::<Vec<_>>() {
             match fuzzy.iter_mut().find(|(id, _)| *id == v) {
-                Some((_, s)) => *s = s.max(score::DRIFT),
-                None => fuzzy.push((v, score::DRIFT)),
+                Some((_, s)) => *s = s.max(sim),
+                None => fuzzy.push((v, sim)),
             }
         }
         QueryToken {

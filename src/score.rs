@@ -15,8 +15,9 @@
 
 use std::fmt::Write as _;
 
-use crate::index::{AliasEntry, Index};
+use crate::index::{token_weight, AliasEntry, Index};
 use crate::normalize::drift::first_sound;
+use crate::normalize::legal::is_legal_form;
 
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
@@ -28,10 +29,14 @@ pub(crate) const COMPACT: f32 = 0.97;
 pub(crate) const ACRONYM: f32 = 0.93;
 /// Similarity of two spellings of one romanized name ("Tokayev" and "Tokajew").
 pub(crate) const DRIFT: f32 = 0.95;
+/// Similarity of a nickname to the name it stands for ("Bob" and "Robert").
+pub(crate) const NICKNAME: f32 = 0.9;
 /// Similarity of an initial to a word it may stand for ("K." and "Kassym").
 const INITIAL: f32 = 0.9;
 /// Factor applied when aligned tokens are in a different order ("Tokayev, Kassym-Jomart").
 const REORDERED: f32 = 0.97;
+/// Share of its weight an unaligned middle name in a person query keeps.
+const MIDDLE_NAME_WEIGHT: f32 = 0.1;
 /// Share of the score kept, whatever the alias coverage, when a person's surname matches.
 const SURNAME_BASE: f32 = 0.88;
 /// The same share for anything else.
@@ -147,12 +152,26 @@ pub(crate) fn score_tokens(
             a_used[j] = true;
         }
     }
-    let alias_weight = |j: usize| index.idf[alias.tokens[j] as usize];
+    let alias_weight = |j: usize| index.weight[alias.tokens[j] as usize];
+    // A word of a person's query between two aligned words is a middle name or patronymic the
+    // knowledge base leaves out ("Nursultan Abishuly Nazarbayev").
+    let first = q_match.iter().position(Option::is_some);
+    let last = q_match.iter().rposition(Option::is_some);
+    let is_middle =
+        |i: usize| person && first.is_some_and(|f| f < i) && last.is_some_and(|l| i < l);
     let query_weight = |i: usize| match q_match[i] {
         Some((j, _, _)) => alias_weight(j),
-        None => query[i]
-            .exact
-            .map_or(index.max_idf, |v| index.idf[v as usize]),
+        None => {
+            let w = query[i].exact.map_or_else(
+                || token_weight(&query[i].text, index.max_idf),
+                |v| index.weight[v as usize],
+            );
+            if is_middle(i) {
+                w * MIDDLE_NAME_WEIGHT
+            } else {
+                w
+            }
+        }
     };
 
     let (mut sim_sum, mut matched_q, mut total_q) = (0.0f32, 0.0f32, 0.0f32);
@@ -167,10 +186,13 @@ pub(crate) fn score_tokens(
             sim_sum += w * s;
             matched_q += w;
             matched_a += if initial { 0.5 } else { 1.0 } * alias_weight(j);
-            if last_j.is_some_and(|l| l > j) {
-                in_order = false;
+            // Legal forms stand before or after the name as the language has it.
+            if !is_legal_form(&query[i].text) {
+                if last_j.is_some_and(|l| l > j) {
+                    in_order = false;
+                }
+                last_j = Some(j);
             }
-            last_j = Some(j);
             let sep = if evidence.is_empty() { "" } else { ", " };
             let how = if initial {
                 " initial"

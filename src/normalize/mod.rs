@@ -23,6 +23,8 @@
 
 pub(crate) mod drift;
 mod fold;
+pub(crate) mod legal;
+pub(crate) mod nicknames;
 pub(crate) mod titles;
 
 use fold::{fold_char, Piece};

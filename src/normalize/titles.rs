@@ -104,6 +104,8 @@ const ROLES: &[&str] = &[
     "spokesperson",
     "pope",
     "akim",
+    "elbasy",
+    "yelbasy",
     // Other languages, transliterated.
     "presidente",
     "prezident",

@@ -1,0 +1,178 @@
+//! Organisation legal forms ("LLC", "Ltd", "AG", "Aktiengesellschaft", "ООО", "ТОО"), folded to
+//! one token per family so that "Siemens AG" meets "Siemens Aktiengesellschaft" and "ТОО
+//! Казахмыс" meets "Kazakhmys LLP", and weighted lightly so that a missing form costs little.
+//!
+//! Forms are written in normalized form: "ООО" is `ooo`, "ТОО" is `too`, "S.A." is `sa`.
+//! Families group forms that mean the same kind of company across languages: an AG, a JSC, an
+//! АО and a société anonyme are all stock companies; an LLC, a GmbH, an ООО and a ТОО are all
+//! limited-liability companies.
+
+/// (family, forms): a folded form is written as [`MARK`] followed by its family.
+const FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "llc",
+        &[
+            "llc",
+            "l l c",
+            "limited liability company",
+            "ltd liability co",
+            "gmbh",
+            "gesellschaft mit beschrankter haftung",
+            "ooo",
+            "obshchestvo s ogranichennoy otvetstvennostyu",
+            "too",
+            "tovarishchestvo s ogranichennoy otvetstvennostyu",
+            "llp",
+            "sarl",
+            "srl",
+            "sp z o o",
+            "spzoo",
+            "kft",
+            "doo",
+            "ltda",
+            "bv",
+            "sro",
+        ],
+    ),
+    (
+        "jsc",
+        &[
+            "jsc",
+            "joint stock company",
+            "ojsc",
+            "cjsc",
+            "pjsc",
+            "ao",
+            "oao",
+            "zao",
+            "pao",
+            "aktsionernoe obshchestvo",
+            "ag",
+            "aktiengesellschaft",
+            "sa",
+            "societe anonyme",
+            "sociedad anonima",
+            "spa",
+            "nv",
+            "ab",
+            "asa",
+            "oyj",
+            "as",
+            "a s",
+        ],
+    ),
+    (
+        "ltd",
+        &[
+            "ltd", "limited", "pte ltd", "pty ltd", "pvt ltd", "pte", "pty", "pvt",
+        ],
+    ),
+    ("inc", &["inc", "incorporated", "corp", "corporation"]),
+    ("plc", &["plc", "public limited company"]),
+    ("co", &["co", "company", "and co", "cie", "cia"]),
+    ("group", &["group", "holding", "holdings"]),
+];
+
+/// The family token and length of the longest legal form starting at `at`.
+fn form_at(tokens: &[String], at: usize) -> Option<(&'static str, usize)> {
+    let mut best: Option<(&'static str, usize)> = None;
+    for (family, forms) in FAMILIES {
+        for form in *forms {
+            let words: Vec<&str> = form.split(' ').collect();
+            let fits = words.len() <= tokens.len() - at
+                && words.iter().zip(&tokens[at..]).all(|(w, t)| w == t);
+            if fits && best.is_none_or(|(_, n)| words.len() > n) {
+                best = Some((family, words.len()));
+            }
+        }
+    }
+    best
+}
+
+/// Prefix that marks a folded legal form, so that it never equals an ordinary word.
+pub(crate) const MARK: &str = "~";
+
+/// True for a token produced by [`fold`].
+pub(crate) fn is_legal_form(token: &str) -> bool {
+    token.starts_with(MARK)
+}
+
+/// Folds the legal forms at the end of a name (and one at its start, as in "ТОО Казахмыс") to
+/// their family tokens. A name made only of legal forms is left as it is, so "AG" alone stays a
+/// name.
+pub(crate) fn fold(tokens: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut start = 0;
+    if let Some((family, n)) = form_at(tokens, 0) {
+        if n < tokens.len() {
+            out.push(format!("{MARK}{family}"));
+            start = n;
+        }
+    }
+    // Find where a run of legal forms reaching the end of the name begins.
+    let mut tail: Vec<(usize, &'static str, usize)> = Vec::new();
+    let mut at = start;
+    'scan: while at < tokens.len() {
+        let mut j = at;
+        let mut run = Vec::new();
+        while j < tokens.len() {
+            match form_at(tokens, j) {
+                Some((family, n)) => {
+                    run.push((j, family, n));
+                    j += n;
+                }
+                None => {
+                    at += 1;
+                    continue 'scan;
+                }
+            }
+        }
+        tail = run;
+        break;
+    }
+    let body_end = tail.first().map_or(tokens.len(), |&(j, _, _)| j);
+    if body_end == start {
+        // Nothing but legal forms: keep the words.
+        return tokens.to_vec();
+    }
+    out.extend(tokens[start..body_end].iter().cloned());
+    for (_, family, _) in tail {
+        out.push(format!("{MARK}{family}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    fn folded(name: &str) -> String {
+        let tokens: Vec<String> = normalize(name).split(' ').map(String::from).collect();
+        fold(&tokens).join(" ")
+    }
+
+    #[test]
+    fn families_meet_across_languages() {
+        assert_eq!(folded("Siemens AG"), folded("Siemens Aktiengesellschaft"));
+        assert_eq!(folded("Kazakhmys LLC"), folded("Kazakhmys ООО"));
+        assert_eq!(folded("ТОО Казахмыс"), "~llc kazakhmys");
+        assert_eq!(folded("KazMunayGas JSC"), "kazmunaygas ~jsc");
+        assert_eq!(folded("АО KazMunayGas"), "~jsc kazmunaygas");
+        assert_eq!(folded("Acme Holdings Pte. Ltd."), "acme ~group ~ltd");
+        assert_eq!(folded("Acme Inc."), folded("Acme Incorporated"));
+    }
+
+    #[test]
+    fn never_empties_a_name() {
+        assert_eq!(folded("AG"), "ag");
+        assert_eq!(folded("Limited Company"), "limited company");
+        assert_eq!(folded("The Company Store"), "the company store");
+    }
+
+    #[test]
+    fn marks_folded_tokens() {
+        assert!(is_legal_form("~llc"));
+        assert!(!is_legal_form("llc"));
+    }
+}
