@@ -216,6 +216,11 @@ impl Index {
             }
         }
         self.compact.entry(compact(&key)).or_default().push(id);
+        // "The Washington Post" is also written "washingtonpost".
+        if tokens.len() > 2 && tokens[0] == "the" {
+            let rest = compact(&tokens[1..].join(""));
+            self.compact.entry(rest).or_default().push(id);
+        }
         self.exact.entry(key).or_default().push(id);
         self.aliases.push(AliasEntry {
             entity,

@@ -340,6 +340,31 @@ impl Resolver {
                 .collect();
             variants.push(query);
         }
+        // Initials written without dots ("JC Juncker"): a short word the knowledge base does not
+        // know, taken letter by letter.
+        let undotted = |t: &Token| {
+            (2..=3).contains(&t.text.len())
+                && t.initials.is_empty()
+                && index.token_id(&t.text).is_none()
+                && t.text.bytes().all(|b| b.is_ascii_alphabetic())
+        };
+        if tokens.iter().any(undotted) {
+            let query: Vec<QueryToken> = tokens
+                .iter()
+                .zip(&words)
+                .flat_map(|(t, q)| {
+                    if undotted(t) {
+                        t.text
+                            .chars()
+                            .map(|c| self.plain_token(&c.to_string(), true))
+                            .collect()
+                    } else {
+                        vec![q.clone()]
+                    }
+                })
+                .collect();
+            variants.push(query);
+        }
         if tokens.iter().any(|t| t.initials.len() > 1) {
             let letters = |from: usize| -> Vec<QueryToken> {
                 tokens[from..]

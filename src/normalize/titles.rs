@@ -104,6 +104,7 @@ const ROLES: &[&str] = &[
     "spokesperson",
     "pope",
     "akim",
+    "director",
     "elbasy",
     "yelbasy",
     // Other languages, transliterated.
