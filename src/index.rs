@@ -16,7 +16,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
-use crate::kb::KnowledgeBase;
+use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
 use crate::normalize::{compact, Normalizer};
@@ -43,6 +43,9 @@ pub(crate) struct AliasEntry {
     pub tokens: Vec<u32>,
     pub source: AliasSource,
 }
+
+/// Tokens shorter than this are compared letter for letter, without romanization drift.
+const MIN_DRIFT_LEN: usize = 4;
 
 /// Small words: left out when acronyms are generated ("Kingdom of Saudi Arabia" -> KSA) and
 /// weighted lightly when scoring.
@@ -121,51 +124,13 @@ impl Index {
         let mut index = Index::default();
         let mut entity_sets: Vec<FxHashSet<u32>> = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
-            let e = e as u32;
-            let mut keys_seen: FxHashSet<String> = FxHashSet::default();
-            for (i, alias) in entity.names().enumerate() {
-                let raw: Vec<String> = normalizer
-                    .tokens(alias)
-                    .into_iter()
-                    .map(|t| t.text)
-                    .collect();
-                // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
-                let tokens = if entity.is_person() {
-                    raw.clone()
-                } else {
-                    legal::fold(&raw)
-                };
-                if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
-                    continue;
-                }
-                let source = if i == 0 {
-                    AliasSource::Name
-                } else {
-                    AliasSource::Alias
-                };
-                let id = index.push_alias(e, alias.to_string(), &tokens, source);
-                if tokens != raw {
-                    index.exact.entry(raw.join(" ")).or_default().push(id);
-                }
-                if !entity.is_person() {
-                    let words: Vec<String> = tokens
-                        .iter()
-                        .filter(|t| !is_legal_form(t))
-                        .cloned()
-                        .collect();
-                    for acronym in acronyms(&words) {
-                        if keys_seen.insert(acronym.clone()) {
-                            let text = acronym.to_ascii_uppercase();
-                            index.push_alias(e, text, &[acronym], AliasSource::Acronym);
-                        }
-                    }
-                }
-            }
+            let first_alias = index.aliases.len();
+            index.add_entity(e as u32, entity, normalizer);
             // Document frequency counts entities, not aliases.
-            let mut set = FxHashSet::default();
-            for a in index.aliases.iter().rev().take_while(|a| a.entity == e) {
-                set.extend(a.tokens.iter().copied());
-            }
+            let set = index.aliases[first_alias..]
+                .iter()
+                .flat_map(|a| a.tokens.iter().copied())
+                .collect();
             entity_sets.push(set);
         }
         let mut df = vec![0u32; index.vocab.len()];
@@ -197,6 +162,52 @@ impl Index {
         index.deletes.sort_unstable();
         index.deletes.dedup();
         index
+    }
+
+    /// Indexes the names of one entity, then the acronyms generated from them, so that a name
+    /// the knowledge base lists always wins over an acronym that happens to spell it.
+    fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) {
+        let mut keys_seen: FxHashSet<String> = FxHashSet::default();
+        let mut generated: Vec<String> = Vec::new();
+        for (i, alias) in entity.names().enumerate() {
+            let raw: Vec<String> = normalizer
+                .tokens(alias)
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
+            let tokens = if entity.is_person() {
+                raw.clone()
+            } else {
+                legal::fold(&raw)
+            };
+            if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
+                continue;
+            }
+            let source = if i == 0 {
+                AliasSource::Name
+            } else {
+                AliasSource::Alias
+            };
+            let id = self.push_alias(e, alias.to_string(), &tokens, source);
+            if tokens != raw {
+                self.exact.entry(raw.join(" ")).or_default().push(id);
+            }
+            if !entity.is_person() {
+                let words: Vec<String> = tokens
+                    .iter()
+                    .filter(|t| !is_legal_form(t))
+                    .cloned()
+                    .collect();
+                generated.extend(acronyms(&words));
+            }
+        }
+        for acronym in generated {
+            if keys_seen.insert(acronym.clone()) {
+                let text = acronym.to_ascii_uppercase();
+                self.push_alias(e, text, &[acronym], AliasSource::Acronym);
+            }
+        }
     }
 
     fn push_alias(
@@ -293,14 +304,15 @@ impl Index {
     }
 
     /// Vocabulary tokens other than `token` that share its romanization drift key.
+    /// Short tokens are left out: they are often acronyms, and "ROK" is not "ROC".
     pub fn drift_tokens(&self, token: &str) -> impl Iterator<Item = u32> + '_ {
         let exact = self.token_id(token);
-        self.drift
-            .get(&drift_key(token))
+        let key = (token.len() >= MIN_DRIFT_LEN).then(|| drift_key(token));
+        key.and_then(|k| self.drift.get(&k))
             .into_iter()
             .flatten()
             .copied()
-            .filter(move |&id| Some(id) != exact)
+            .filter(move |&id| Some(id) != exact && self.vocab[id as usize].len() >= MIN_DRIFT_LEN)
     }
 
     /// Candidate aliases for a set of vocabulary tokens: the union of their postings, leaving out

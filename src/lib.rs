@@ -11,10 +11,14 @@
 //! |---|---|---|
 //! | records | [`kb`] | [`Entity`] and the validated [`KnowledgeBase`], from JSONL, JSON, CSV |
 //! | normalize | [`normalize`] | text to comparable tokens, with spans into the original |
+//! | query | `query` | a name as typed to keys and token readings (titles, initials, legal forms) |
 //! | index | `index` | keys to candidate aliases: exact, compact, token, acronym, fuzzy |
 //! | score | [`score`] | a candidate to a score in [0, 1] with its evidence |
 //! | resolve | [`resolve`] | the best match above a threshold, candidates, batches |
 //! | store | [`store`] | save and load a resolver as versioned bytes |
+//!
+//! [`similarity`] compares two names directly with the same rules; [`countries`] is a built-in
+//! knowledge base of every ISO 3166-1 country.
 //!
 //! ```
 //! use canonica::{Entity, KnowledgeBase, Resolver};
@@ -39,19 +43,24 @@
 //! ```
 #![deny(missing_docs)]
 
+mod countries;
 pub mod error;
 mod index;
 pub mod kb;
 pub mod normalize;
+mod query;
 pub mod resolve;
 pub mod score;
+mod similarity;
 pub mod store;
 
+pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
 pub use score::Method;
+pub use similarity::similarity;
 
 #[cfg(test)]
 mod send_sync {

@@ -9,9 +9,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::error::{Error, Result};
 use crate::index::{AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
-use crate::normalize::titles::{is_only_titles, name_start};
-use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
-use crate::score::{self, score_tokens, token_similarity, Method, QueryToken, Scored};
+use crate::normalize::Normalizer;
+use crate::query::Query;
+use crate::score::{self, score_tokens, Method, Scored};
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
 /// case corpus (`tests/data/cases.jsonl`), where a wrong id is worse than none.
@@ -238,12 +238,9 @@ impl Resolver {
     fn rank(&self, name: &str, kind: Option<&str>) -> Vec<Best> {
         let inner = &*self.inner;
         let index = &inner.index;
-        let tokens = inner.normalizer.tokens(name);
-        if tokens.is_empty() {
+        let Some(query) = Query::analyze(name, &inner.normalizer, index) else {
             return Vec::new();
-        }
-        let key = join(&tokens);
-        let stripped = name_start(&tokens).map(|at| &tokens[at..]);
+        };
         let mut best: FxHashMap<u32, Best> = FxHashMap::default();
         let mut offer = |alias: u32, mut scored: Scored| {
             let entry = &index.aliases[alias as usize];
@@ -266,178 +263,46 @@ impl Resolver {
             }
         };
 
-        // Whole-key matches.
-        let whole = |score: f32, method: Method, evidence: &str| Scored {
-            score,
-            method,
-            evidence: evidence.to_string(),
-        };
-        for &a in index.exact(&key) {
-            offer(a, whole(score::EXACT, Method::Exact, "exact"));
-        }
         // A lone title names nobody, unless the knowledge base has it as a name.
-        if is_only_titles(&tokens) {
+        let keys = if query.only_titles {
+            &query.keys[..1]
+        } else {
+            &query.keys[..]
+        };
+        for lookup in keys {
+            let hits = if lookup.compact {
+                index.compact(&lookup.key)
+            } else {
+                index.exact(&lookup.key)
+            };
+            for &a in hits {
+                let scored = Scored {
+                    score: lookup.score,
+                    method: lookup.method,
+                    evidence: lookup.evidence.clone(),
+                };
+                offer(a, scored);
+            }
+        }
+        if query.only_titles {
             return self.sorted(best);
         }
-        if let Some(stripped) = stripped {
-            let evidence = format!(
-                "exact after removing \"{}\"",
-                join(&tokens[..tokens.len() - stripped.len()])
-            );
-            for &a in index.exact(&join(stripped)) {
-                offer(
-                    a,
-                    whole(
-                        score::EXACT_WITHOUT_TITLES,
-                        Method::ExactWithoutTitles,
-                        &evidence,
-                    ),
-                );
-            }
-        }
-        for &a in index.compact(&compact(&key)) {
-            offer(
-                a,
-                whole(
-                    score::COMPACT,
-                    Method::Compact,
-                    "same letters, other spacing",
-                ),
-            );
-        }
 
-        // Token matches, on the query as written and without its titles, and with joined
-        // initials ("J.-C.") taken letter by letter.
-        let words: Vec<QueryToken> = tokens.iter().map(|t| self.query_token(t)).collect();
-        let mut vocab_hits: Vec<u32> = Vec::new();
-        for q in &words {
-            vocab_hits.extend(q.exact);
-            vocab_hits.extend(q.fuzzy.iter().map(|&(v, _)| v));
-        }
         let mut candidates = FxHashSet::default();
-        index.candidates_for_tokens(&vocab_hits, &mut candidates);
-        let name_at = tokens.len() - stripped.map_or(tokens.len(), <[Token]>::len);
-        let mut variants: Vec<Vec<QueryToken>> = vec![words.clone()];
-        if name_at > 0 {
-            variants.push(words[name_at..].to_vec());
-        }
-        // Legal forms folded ("Siemens Aktiengesellschaft" as "siemens ~jsc").
-        let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
-        let folded = legal::fold(&texts);
-        if folded != texts {
-            for &a in index.exact(&folded.join(" ")) {
-                offer(
-                    a,
-                    whole(score::EXACT, Method::Exact, "exact, legal forms folded"),
-                );
-            }
-            let query: Vec<QueryToken> = folded
-                .iter()
-                .map(|text| match words.iter().find(|w| &w.text == text) {
-                    Some(w) => w.clone(),
-                    None => self.plain_token(text, false),
-                })
-                .collect();
-            variants.push(query);
-        }
-        // Initials written without dots ("JC Juncker"): a short word the knowledge base does not
-        // know, taken letter by letter.
-        let undotted = |t: &Token| {
-            (2..=3).contains(&t.text.len())
-                && t.initials.is_empty()
-                && index.token_id(&t.text).is_none()
-                && t.text.bytes().all(|b| b.is_ascii_alphabetic())
-        };
-        if tokens.iter().any(undotted) {
-            let query: Vec<QueryToken> = tokens
-                .iter()
-                .zip(&words)
-                .flat_map(|(t, q)| {
-                    if undotted(t) {
-                        t.text
-                            .chars()
-                            .map(|c| self.plain_token(&c.to_string(), true))
-                            .collect()
-                    } else {
-                        vec![q.clone()]
-                    }
-                })
-                .collect();
-            variants.push(query);
-        }
-        if tokens.iter().any(|t| t.initials.len() > 1) {
-            let letters = |from: usize| -> Vec<QueryToken> {
-                tokens[from..]
-                    .iter()
-                    .zip(&words[from..])
-                    .flat_map(|(t, q)| match t.initials.len() {
-                        0 | 1 => vec![q.clone()],
-                        _ => t
-                            .initials
-                            .iter()
-                            .map(|l| self.plain_token(l, true))
-                            .collect(),
-                    })
-                    .collect()
-            };
-            variants.push(letters(0));
-            if name_at > 0 {
-                variants.push(letters(name_at));
-            }
-        }
+        index.candidates_for_tokens(&query.vocab_hits, &mut candidates);
         let mut candidates: Vec<u32> = candidates.into_iter().collect();
         candidates.sort_unstable();
         for a in candidates {
             let entry = &index.aliases[a as usize];
             let person = inner.kb.entities()[entry.entity as usize].is_person();
-            for q in &variants {
-                if let Some(scored) = score_tokens(q, entry, index, person) {
+            for (reading, factor) in &query.readings {
+                if let Some(mut scored) = score_tokens(reading, entry, index, person) {
+                    scored.score *= factor;
                     offer(a, scored);
                 }
             }
         }
         self.sorted(best)
-    }
-
-    /// A query token matched exactly only: one letter of joined initials, or a folded legal
-    /// form.
-    fn plain_token(&self, text: &str, initial: bool) -> QueryToken {
-        QueryToken {
-            text: text.to_string(),
-            exact: self.inner.index.token_id(text),
-            fuzzy: Vec::new(),
-            initial,
-        }
-    }
-
-    fn query_token(&self, token: &Token) -> QueryToken {
-        let text = token.text.as_str();
-        let index = &self.inner.index;
-        let mut fuzzy: Vec<(u32, f32)> = index
-            .fuzzy_tokens(text)
-            .into_iter()
-            .map(|(v, d)| {
-                let len = index.vocab[v as usize].len();
-                (v, token_similarity(text.len(), len, d))
-            })
-            .collect();
-        let related = index.drift_tokens(text).map(|v| (v, score::DRIFT)).chain(
-            nicknames::related(text)
-                .filter_map(|n| index.token_id(n))
-                .map(|v| (v, score::NICKNAME)),
-        );
-        for (v, sim) in related.collect::<Vec<_>>() {
-            match fuzzy.iter_mut().find(|(id, _)| *id == v) {
-                Some((_, s)) => *s = s.max(sim),
-                None => fuzzy.push((v, sim)),
-            }
-        }
-        QueryToken {
-            text: text.to_string(),
-            exact: index.token_id(text),
-            fuzzy,
-            initial: token.initials.len() == 1,
-        }
     }
 
     fn sorted(&self, best: FxHashMap<u32, Best>) -> Vec<Best> {
@@ -456,17 +321,6 @@ impl Resolver {
         });
         ranked.into_iter().map(|(_, b)| b).collect()
     }
-}
-
-fn join(tokens: &[Token]) -> String {
-    let mut out = String::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(&t.text);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Scoring: how well a query matches one candidate alias, as a number in [0, 1] with the evidence
 //! behind it.
 //!
-//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99; the same letters
+//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.94; the same letters
 //! with different spacing 0.97; a generated acronym 0.93). Otherwise query tokens are aligned one
 //! to one with alias tokens, each pair scored by [`token_similarity`], and the score combines
 //! - the mean similarity of the aligned pairs,
@@ -22,7 +22,7 @@ use crate::normalize::legal::is_legal_form;
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
 /// Score of an exact match once titles and roles are removed from the query.
-pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.99;
+pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.94;
 /// Score of a match of the key without spaces ("U A E", "Kassymjomart").
 pub(crate) const COMPACT: f32 = 0.97;
 /// Score of a generated acronym matched whole.
@@ -33,6 +33,8 @@ pub(crate) const DRIFT: f32 = 0.95;
 pub(crate) const NICKNAME: f32 = 0.9;
 /// Similarity of an initial to a word it may stand for ("K." and "Kassym").
 const INITIAL: f32 = 0.9;
+/// How much of an alias word an initial standing for it covers.
+const INITIAL_COVERAGE: f32 = 0.8;
 /// Factor applied when aligned tokens are in a different order ("Tokayev, Kassym-Jomart").
 const REORDERED: f32 = 0.97;
 /// Share of its weight an unaligned middle name in a person query keeps.
@@ -185,7 +187,7 @@ pub(crate) fn score_tokens(
         if let Some((j, s, initial)) = *m {
             sim_sum += w * s;
             matched_q += w;
-            matched_a += if initial { 0.5 } else { 1.0 } * alias_weight(j);
+            matched_a += if initial { INITIAL_COVERAGE } else { 1.0 } * alias_weight(j);
             // Legal forms stand before or after the name as the language has it.
             if !is_legal_form(&query[i].text) {
                 if last_j.is_some_and(|l| l > j) {

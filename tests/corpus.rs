@@ -13,7 +13,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The knowledge base a case names: a file, or "countries" for the built-in one.
 fn load(kb: &str) -> Resolver {
+    if kb == "countries" {
+        return Resolver::new(canonica::countries()).unwrap();
+    }
     let path = root().join(kb);
     let kb = KnowledgeBase::from_jsonl(&path)
         .unwrap_or_else(|e| panic!("cannot load {}: {e}", path.display()));

@@ -534,7 +534,7 @@ def test_bad_threshold_exits_1(
 
 
 def test_usage_errors_exit_2(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["resolve", "Kazakhstan"]) == 2  # no --kb
+    assert main(["resolve", "--kb"]) == 2  # --kb without a value
     assert "--kb" in capsys.readouterr().err
     assert main(["resolve", "--kb", str(kb), "--threshold", "high", "x"]) == 2
     assert main(["resolve", "--kb", str(kb), "--column", "c", "x"]) == 2
@@ -597,8 +597,22 @@ def test_python_m_canonica_errors(tmp_path: Path) -> None:
     stderr = proc.stderr.decode()
     assert stderr.startswith("canonica: error: ") and str(bad) in stderr and "line 1" in stderr
     assert "Traceback" not in stderr
-    proc = cli_subprocess("resolve", "Kazakhstan")
+    proc = cli_subprocess("resolve", "--threshold")
     assert proc.returncode == 2
+
+
+def test_builtin_countries_are_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "resolve", "U.A.E.", "Kazakh", "Republic of Kazakhstan", "Congo")
+    assert code == 0, err
+    assert parse_csv(out) == [
+        ["input", "id", "name", "score"],
+        ["U.A.E.", "AE", "United Arab Emirates", out.splitlines()[1].split(",")[-1]],
+        ["Kazakh", "KZ", "Kazakhstan", "1"],
+        ["Republic of Kazakhstan", "KZ", "Kazakhstan", "1"],
+        ["Congo", "", "", ""],
+    ]
+    code, named, _ = run(capsys, "resolve", "--kb", "countries", "U.A.E.", "Kazakh")
+    assert code == 0 and named.splitlines() == out.splitlines()[:3]
 
 
 def test_python_m_canonica_normalize() -> None:

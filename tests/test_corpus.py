@@ -21,6 +21,9 @@ def _cases() -> list[dict[str, Any]]:
 
 @cache
 def _resolver(kb: str) -> canonica.Resolver:
+    """The resolver for a case's knowledge base: a file, or "countries" for the built-in one."""
+    if kb == "countries":
+        return canonica.Resolver(canonica.countries())
     return canonica.Resolver(canonica.KnowledgeBase.from_jsonl(ROOT / kb))
 
 

@@ -23,7 +23,9 @@ from canonica._core import (
     Match,
     Resolver,
     __version__,
+    countries,
     normalize,
+    similarity,
 )
 
 __all__ = [
@@ -35,5 +37,7 @@ __all__ = [
     "Match",
     "Resolver",
     "__version__",
+    "countries",
     "normalize",
+    "similarity",
 ]

@@ -165,6 +165,17 @@ def normalize(text: str) -> str:
     """The normalized form of a text: NFKC and case folded, accents removed, other scripts
     transliterated to Latin, punctuation rules applied, one space between tokens."""
 
+def countries() -> KnowledgeBase:
+    """The built-in knowledge base of every ISO 3166-1 country: id = alpha-2, `alpha3` and
+    `numeric` in its data; official, common and former names, demonyms, acronyms and names in
+    the major languages and scripts. Names that mean several countries ("Congo", "Korea") are
+    aliases of each, so a resolver does not guess between them."""
+
+def similarity(a: str, b: str) -> float:
+    """How alike two names are, in [0, 1], under the same normalization and rules as
+    resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
+    name contained in the other (a surname) scores as resolution would score it."""
+
 __all__ = [
     "CanonicaError",
     "DEFAULT_MARGIN",
@@ -175,5 +186,7 @@ __all__ = [
     "Resolver",
     "__version__",
     "_resolver_from_bytes",
+    "countries",
     "normalize",
+    "similarity",
 ]

@@ -2,7 +2,7 @@
 
 Commands:
 
-    canonica resolve [NAMES...] --kb PATH [--threshold X] [--kind K]
+    canonica resolve [NAMES...] [--kb PATH|countries] [--threshold X] [--kind K]
                      [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
     canonica normalize [TEXTS...]
 
@@ -46,6 +46,8 @@ BATCH_SIZE = 10_000
 PROGRESS_MIN_ROWS = 10_000
 
 _JSONL_EXTENSIONS = (".jsonl", ".ndjson")
+#: The `--kb` value (and default) that selects the built-in countries knowledge base.
+BUILTIN_COUNTRIES = "countries"
 _SAVED_RESOLVER_MAGIC = b"CANONICA"
 
 
@@ -65,6 +67,8 @@ def load_resolver(kb: str, threshold: float | None) -> canonica.Resolver:
     known by name belong here too). Raises canonica.CanonicaError for a malformed or unknown
     knowledge base or a bad threshold, OSError when the file cannot be read.
     """
+    if kb == BUILTIN_COUNTRIES and not os.path.exists(kb):
+        return canonica.Resolver(canonica.countries(), threshold=threshold)
     with open(kb, "rb") as f:
         magic = f.read(len(_SAVED_RESOLVER_MAGIC))
     if magic == _SAVED_RESOLVER_MAGIC:
@@ -501,9 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("names", nargs="*", metavar="NAMES", help="names to resolve")
     resolve.add_argument(
         "--kb",
-        required=True,
+        default=BUILTIN_COUNTRIES,
         metavar="PATH",
-        help="knowledge base: .jsonl/.ndjson, .json, .csv or .tsv, or a saved resolver",
+        help=(
+            "knowledge base: .jsonl/.ndjson, .json, .csv or .tsv, a saved resolver, or "
+            f"'{BUILTIN_COUNTRIES}' for the built-in ISO 3166-1 countries (the default)"
+        ),
     )
     resolve.add_argument(
         "--threshold",

@@ -634,6 +634,21 @@ fn normalize(text: &Bound<'_, PyAny>) -> PyResult<String> {
     guard(|| canonica::normalize(&text))
 }
 
+/// How alike two names are, in [0, 1], under the rules resolution uses.
+#[pyfunction]
+fn similarity(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let a = text_of(a, "the first name")?;
+    let b = text_of(b, "the second name")?;
+    py.detach(|| guard(|| canonica::similarity(&a, &b)))
+}
+
+/// The built-in knowledge base of every ISO 3166-1 country (id = alpha-2).
+#[pyfunction]
+fn countries(py: Python<'_>) -> PyResult<PyKnowledgeBase> {
+    let kb = py.detach(|| guard(canonica::countries))?;
+    Ok(PyKnowledgeBase::wrap(kb))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -645,6 +660,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMatch>()?;
     m.add_class::<PyResolver>()?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(countries, m)?)?;
     m.add_function(wrap_pyfunction!(_resolver_from_bytes, m)?)?;
     Ok(())
 }

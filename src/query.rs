@@ -1,0 +1,217 @@
+//! Query analysis: a name as typed, turned into the keys and token readings the index and the
+//! scorer work on.
+//!
+//! One name can be read several ways, and each reading is scored; the best wins:
+//! - as written;
+//! - without its leading titles and roles ("Israeli Prime Minister Benjamin Netanyahu");
+//! - with legal forms folded ("Siemens Aktiengesellschaft" as `siemens ~jsc`);
+//! - with joined or undotted initials taken letter by letter ("J.-C. Juncker", "JC Juncker").
+
+use crate::index::Index;
+use crate::normalize::titles::{is_only_titles, name_start};
+use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
+use crate::score::{self, token_similarity, Method, QueryToken};
+
+/// Factor on the scores of a reading that leaves out the query's titles: the words it ignores
+/// may have been part of the name ("DR Congo" is not "Dr. Congo").
+const WITHOUT_TITLES: f32 = 0.94;
+
+/// A whole-key lookup to try, with the score and evidence a hit earns.
+pub(crate) struct KeyLookup {
+    pub key: String,
+    pub compact: bool,
+    pub score: f32,
+    pub method: Method,
+    pub evidence: String,
+}
+
+/// Everything the resolver needs to know about one query.
+pub(crate) struct Query {
+    /// Whole-key lookups, best evidence first.
+    pub keys: Vec<KeyLookup>,
+    /// True when the query is nothing but titles ("President"): only whole keys may match.
+    pub only_titles: bool,
+    /// The token readings of the query, each with the factor its scores are multiplied by.
+    pub readings: Vec<(Vec<QueryToken>, f32)>,
+    /// Vocabulary tokens the query's words may stand for: where candidates come from.
+    pub vocab_hits: Vec<u32>,
+}
+
+fn join(tokens: &[Token]) -> String {
+    let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    texts.join(" ")
+}
+
+impl Query {
+    /// Analyzes `name`; `None` when it has no letters or digits.
+    pub fn analyze(name: &str, normalizer: &Normalizer, index: &Index) -> Option<Query> {
+        let tokens = normalizer.tokens(name);
+        if tokens.is_empty() {
+            return None;
+        }
+        let key = join(&tokens);
+        let name_at = name_start(&tokens).unwrap_or(0);
+        let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
+        let folded = legal::fold(&texts);
+
+        let lookup =
+            |key: String, compact: bool, score: f32, method: Method, evidence: &str| KeyLookup {
+                key,
+                compact,
+                score,
+                method,
+                evidence: evidence.to_string(),
+            };
+        let mut keys = vec![lookup(
+            key.clone(),
+            false,
+            score::EXACT,
+            Method::Exact,
+            "exact",
+        )];
+        if name_at > 0 {
+            let evidence = format!("exact after removing \"{}\"", join(&tokens[..name_at]));
+            keys.push(lookup(
+                join(&tokens[name_at..]),
+                false,
+                score::EXACT_WITHOUT_TITLES,
+                Method::ExactWithoutTitles,
+                &evidence,
+            ));
+        }
+        if folded != texts {
+            let folded_key = folded.join(" ");
+            keys.push(lookup(
+                folded_key,
+                false,
+                score::EXACT,
+                Method::Exact,
+                "exact, legal forms folded",
+            ));
+        }
+        keys.push(lookup(
+            compact(&key),
+            true,
+            score::COMPACT,
+            Method::Compact,
+            "same letters, other spacing",
+        ));
+
+        let words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
+        let vocab_hits = words
+            .iter()
+            .flat_map(|q| q.exact.into_iter().chain(q.fuzzy.iter().map(|&(v, _)| v)))
+            .collect();
+
+        // Base readings: as written, and with legal forms folded. Each word keeps the token it
+        // came from, for initials; a folded legal form has none.
+        let as_written: Vec<(QueryToken, Option<&Token>)> =
+            words.iter().cloned().zip(tokens.iter().map(Some)).collect();
+        let mut bases = vec![(as_written, name_at)];
+        if folded != texts {
+            let mut next = 0;
+            let mut reading = Vec::new();
+            for text in &folded {
+                if legal::is_legal_form(text) {
+                    reading.push((plain(text, false, index), None));
+                } else if let Some(j) = (next..tokens.len()).find(|&j| &tokens[j].text == text) {
+                    reading.push((words[j].clone(), Some(&tokens[j])));
+                    next = j + 1;
+                }
+            }
+            bases.push((reading, 0));
+        }
+
+        // Initials taken letter by letter: joined ones ("J.-C."), and short words the knowledge
+        // base does not know, written without dots ("JC").
+        let undotted = |t: &Token| {
+            (2..=3).contains(&t.text.len())
+                && t.initials.is_empty()
+                && index.token_id(&t.text).is_none()
+                && t.text.bytes().all(|b| b.is_ascii_alphabetic())
+        };
+        let spell = |reading: &[(QueryToken, Option<&Token>)]| -> Option<Vec<QueryToken>> {
+            let spellable = |t: &Token| t.initials.len() > 1 || undotted(t);
+            if !reading.iter().any(|(_, t)| t.is_some_and(spellable)) {
+                return None;
+            }
+            let letters = |t: &Token| -> Vec<String> {
+                if t.initials.len() > 1 {
+                    t.initials.clone()
+                } else {
+                    t.text.chars().map(String::from).collect()
+                }
+            };
+            Some(
+                reading
+                    .iter()
+                    .flat_map(|(q, t)| match t {
+                        Some(t) if spellable(t) => {
+                            letters(t).iter().map(|l| plain(l, true, index)).collect()
+                        }
+                        _ => vec![q.clone()],
+                    })
+                    .collect(),
+            )
+        };
+
+        let mut readings: Vec<(Vec<QueryToken>, f32)> = Vec::new();
+        for (base, name_at) in &bases {
+            let starts: &[(usize, f32)] = &[(0, 1.0), (*name_at, WITHOUT_TITLES)];
+            for &(from, factor) in &starts[..if *name_at > 0 { 2 } else { 1 }] {
+                let part = &base[from..];
+                readings.push((part.iter().map(|(q, _)| q.clone()).collect(), factor));
+                if let Some(spelled) = spell(part) {
+                    readings.push((spelled, factor));
+                }
+            }
+        }
+        Some(Query {
+            keys,
+            only_titles: is_only_titles(&tokens),
+            readings,
+            vocab_hits,
+        })
+    }
+}
+
+/// A query token matched exactly only: one letter of initials, or a folded legal form.
+fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
+    QueryToken {
+        text: text.to_string(),
+        exact: index.token_id(text),
+        fuzzy: Vec::new(),
+        initial,
+    }
+}
+
+/// A word of the query with the vocabulary tokens it may stand for: within the edit budget, of
+/// the same romanization, or a nickname of it.
+fn word(token: &Token, index: &Index) -> QueryToken {
+    let text = token.text.as_str();
+    let mut fuzzy: Vec<(u32, f32)> = index
+        .fuzzy_tokens(text)
+        .into_iter()
+        .map(|(v, d)| {
+            let len = index.vocab[v as usize].len();
+            (v, token_similarity(text.len(), len, d))
+        })
+        .collect();
+    let related = index.drift_tokens(text).map(|v| (v, score::DRIFT)).chain(
+        nicknames::related(text)
+            .filter_map(|n| index.token_id(n))
+            .map(|v| (v, score::NICKNAME)),
+    );
+    for (v, sim) in related.collect::<Vec<_>>() {
+        match fuzzy.iter_mut().find(|(id, _)| *id == v) {
+            Some((_, s)) => *s = s.max(sim),
+            None => fuzzy.push((v, sim)),
+        }
+    }
+    QueryToken {
+        text: text.to_string(),
+        exact: index.token_id(text),
+        fuzzy,
+        initial: token.initials.len() == 1,
+    }
+}
