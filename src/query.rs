@@ -10,11 +10,12 @@
 use crate::index::Index;
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
-use crate::score::{self, token_similarity, Method, QueryToken};
+use crate::score::{self, token_similarity, Method, QueryToken, Relation};
 
-/// Factor on the scores of a reading that leaves out the query's titles: the words it ignores
-/// may have been part of the name ("DR Congo" is not "Dr. Congo").
-const WITHOUT_TITLES: f32 = 0.94;
+/// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
+/// words may be part of the name instead ("DR Congo" is not "Dr. Congo"). Leaving out a title
+/// written as a word ("President") costs nothing.
+const WITHOUT_SHORT_TITLES: f32 = 0.94;
 
 /// A whole-key lookup to try, with the score and evidence a hit earns.
 pub(crate) struct KeyLookup {
@@ -51,6 +52,11 @@ impl Query {
         }
         let key = join(&tokens);
         let name_at = name_start(&tokens).unwrap_or(0);
+        let without_titles = if tokens[..name_at].iter().any(|t| t.text.len() <= 3) {
+            WITHOUT_SHORT_TITLES
+        } else {
+            1.0
+        };
         let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
         let folded = legal::fold(&texts);
 
@@ -74,7 +80,7 @@ impl Query {
             keys.push(lookup(
                 join(&tokens[name_at..]),
                 false,
-                score::EXACT_WITHOUT_TITLES,
+                score::EXACT_WITHOUT_TITLES * without_titles,
                 Method::ExactWithoutTitles,
                 &evidence,
             ));
@@ -100,7 +106,7 @@ impl Query {
         let words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
         let vocab_hits = words
             .iter()
-            .flat_map(|q| q.exact.into_iter().chain(q.fuzzy.iter().map(|&(v, _)| v)))
+            .flat_map(|q| q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0)))
             .collect();
 
         // Base readings: as written, and with legal forms folded. Each word keeps the token it
@@ -157,7 +163,7 @@ impl Query {
 
         let mut readings: Vec<(Vec<QueryToken>, f32)> = Vec::new();
         for (base, name_at) in &bases {
-            let starts: &[(usize, f32)] = &[(0, 1.0), (*name_at, WITHOUT_TITLES)];
+            let starts: &[(usize, f32)] = &[(0, 1.0), (*name_at, without_titles)];
             for &(from, factor) in &starts[..if *name_at > 0 { 2 } else { 1 }] {
                 let part = &base[from..];
                 readings.push((part.iter().map(|(q, _)| q.clone()).collect(), factor));
@@ -189,23 +195,27 @@ fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
 /// the same romanization, or a nickname of it.
 fn word(token: &Token, index: &Index) -> QueryToken {
     let text = token.text.as_str();
-    let mut fuzzy: Vec<(u32, f32)> = index
+    let mut fuzzy: Vec<(u32, f32, Relation)> = index
         .fuzzy_tokens(text)
         .into_iter()
         .map(|(v, d)| {
             let len = index.vocab[v as usize].len();
-            (v, token_similarity(text.len(), len, d))
+            (v, token_similarity(text.len(), len, d), Relation::Typo)
         })
         .collect();
-    let related = index.drift_tokens(text).map(|v| (v, score::DRIFT)).chain(
-        nicknames::related(text)
-            .filter_map(|n| index.token_id(n))
-            .map(|v| (v, score::NICKNAME)),
-    );
-    for (v, sim) in related.collect::<Vec<_>>() {
-        match fuzzy.iter_mut().find(|(id, _)| *id == v) {
-            Some((_, s)) => *s = s.max(sim),
-            None => fuzzy.push((v, sim)),
+    let related = index
+        .drift_tokens(text)
+        .map(|v| (v, score::DRIFT, Relation::Romanization))
+        .chain(
+            nicknames::related(text)
+                .filter_map(|n| index.token_id(n))
+                .map(|v| (v, score::NICKNAME, Relation::Nickname)),
+        );
+    for (v, sim, relation) in related.collect::<Vec<_>>() {
+        match fuzzy.iter_mut().find(|(id, _, _)| *id == v) {
+            Some(entry) if entry.1 < sim => *entry = (v, sim, relation),
+            Some(_) => {}
+            None => fuzzy.push((v, sim, relation)),
         }
     }
     QueryToken {

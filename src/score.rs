@@ -1,7 +1,7 @@
 //! Scoring: how well a query matches one candidate alias, as a number in [0, 1] with the evidence
 //! behind it.
 //!
-//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.94; the same letters
+//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99; the same letters
 //! with different spacing 0.97; a generated acronym 0.93). Otherwise query tokens are aligned one
 //! to one with alias tokens, each pair scored by [`token_similarity`], and the score combines
 //! - the mean similarity of the aligned pairs,
@@ -22,7 +22,7 @@ use crate::normalize::legal::is_legal_form;
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
 /// Score of an exact match once titles and roles are removed from the query.
-pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.94;
+pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.99;
 /// Score of a match of the key without spaces ("U A E", "Kassymjomart").
 pub(crate) const COMPACT: f32 = 0.97;
 /// Score of a generated acronym matched whole.
@@ -79,8 +79,8 @@ pub(crate) struct QueryToken {
     pub text: String,
     /// The vocabulary id when the token is known exactly.
     pub exact: Option<u32>,
-    /// Vocabulary tokens within the edit budget, with their similarity.
-    pub fuzzy: Vec<(u32, f32)>,
+    /// Other vocabulary tokens it may stand for, with their similarity and relation.
+    pub fuzzy: Vec<(u32, f32, Relation)>,
     /// True when the token is an initial ("K.", or one letter of "J.-C."), which may stand for
     /// any word that starts with it.
     pub initial: bool,
@@ -93,14 +93,49 @@ pub(crate) fn token_similarity(a_len: usize, b_len: usize, edits: usize) -> f32 
     (1.0 - 0.8 * edits as f32 / len).max(0.0)
 }
 
-/// The similarity of query token `q` to vocabulary token `v`, and whether it is a match of an
-/// initial.
-fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, bool)> {
-    if q.exact == Some(v) {
-        return Some((1.0, false));
+/// How a query token relates to the alias token it is aligned with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Relation {
+    /// The same token.
+    Same,
+    /// Within the edit budget.
+    Typo,
+    /// Another romanization of the same name ("Tokajew", "Tokayev").
+    Romanization,
+    /// A nickname or short form ("Bob", "Robert").
+    Nickname,
+    /// An initial of the word ("K.", "Kassym").
+    Initial,
+}
+
+impl Relation {
+    fn label(self) -> &'static str {
+        match self {
+            Relation::Same => "",
+            Relation::Typo => " typo",
+            Relation::Romanization => " romanization",
+            Relation::Nickname => " nickname",
+            Relation::Initial => " initial",
+        }
     }
-    if let Some(&(_, s)) = q.fuzzy.iter().find(|(id, _)| *id == v) {
-        return Some((s, false));
+
+    /// True when the relation shows the two words are the same word: a nickname or an initial
+    /// alone does not show a name.
+    fn is_same_word(self) -> bool {
+        matches!(
+            self,
+            Relation::Same | Relation::Typo | Relation::Romanization
+        )
+    }
+}
+
+/// The similarity of query token `q` to vocabulary token `v`, and how they relate.
+fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, Relation)> {
+    if q.exact == Some(v) {
+        return Some((1.0, Relation::Same));
+    }
+    if let Some(&(_, s, relation)) = q.fuzzy.iter().find(|(id, _, _)| *id == v) {
+        return Some((s, relation));
     }
     let word = index.vocab[v as usize].as_str();
     let stands_for = |initial: &str, long: &str| {
@@ -110,7 +145,7 @@ fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, bool)>
     };
     let q_initial = q.initial || q.text.len() == 1;
     if (q_initial && stands_for(&q.text, word)) || (word.len() == 1 && stands_for(word, &q.text)) {
-        return Some((INITIAL, true));
+        return Some((INITIAL, Relation::Initial));
     }
     None
 }
@@ -134,23 +169,24 @@ pub(crate) fn score_tokens(
         return None;
     }
     // All pairs with any similarity, best first, then a greedy one-to-one alignment.
-    let mut pairs: Vec<(f32, bool, usize, usize)> = Vec::new();
+    let mut pairs: Vec<(f32, Relation, usize, usize)> = Vec::new();
     for (i, q) in query.iter().enumerate() {
         for (j, &v) in alias.tokens.iter().enumerate() {
-            if let Some((s, initial)) = pair_similarity(q, v, index) {
-                pairs.push((s, initial, i, j));
+            if let Some((s, relation)) = pair_similarity(q, v, index) {
+                pairs.push((s, relation, i, j));
             }
         }
     }
-    if pairs.is_empty() {
+    // A nickname or initials alone do not name anyone ("Benjamin" is not "Bibi").
+    if !pairs.iter().any(|p| p.1.is_same_word()) {
         return None;
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
-    let mut q_match: Vec<Option<(usize, f32, bool)>> = vec![None; query.len()];
+    let mut q_match: Vec<Option<(usize, f32, Relation)>> = vec![None; query.len()];
     let mut a_used = vec![false; alias.tokens.len()];
-    for &(s, initial, i, j) in &pairs {
+    for &(s, relation, i, j) in &pairs {
         if q_match[i].is_none() && !a_used[j] {
-            q_match[i] = Some((j, s, initial));
+            q_match[i] = Some((j, s, relation));
             a_used[j] = true;
         }
     }
@@ -184,10 +220,15 @@ pub(crate) fn score_tokens(
     for (i, m) in q_match.iter().enumerate() {
         let w = query_weight(i);
         total_q += w;
-        if let Some((j, s, initial)) = *m {
+        if let Some((j, s, relation)) = *m {
             sim_sum += w * s;
             matched_q += w;
-            matched_a += if initial { INITIAL_COVERAGE } else { 1.0 } * alias_weight(j);
+            let covers = if relation == Relation::Initial {
+                INITIAL_COVERAGE
+            } else {
+                1.0
+            };
+            matched_a += covers * alias_weight(j);
             // Legal forms stand before or after the name as the language has it.
             if !is_legal_form(&query[i].text) {
                 if last_j.is_some_and(|l| l > j) {
@@ -196,17 +237,12 @@ pub(crate) fn score_tokens(
                 last_j = Some(j);
             }
             let sep = if evidence.is_empty() { "" } else { ", " };
-            let how = if initial {
-                " initial"
-            } else if s < 1.0 {
-                " fuzzy"
-            } else {
-                ""
-            };
             let _ = write!(
                 evidence,
-                "{sep}{}~{} {s:.2}{how}",
-                query[i].text, index.vocab[alias.tokens[j] as usize]
+                "{sep}{}~{} {s:.2}{}",
+                query[i].text,
+                index.vocab[alias.tokens[j] as usize],
+                relation.label()
             );
         }
     }
@@ -225,7 +261,7 @@ pub(crate) fn score_tokens(
         && q_match
             .iter()
             .flatten()
-            .any(|&(j, s, initial)| j == last && !initial && s >= 0.85);
+            .any(|&(j, s, relation)| j == last && relation.is_same_word() && s >= 0.85);
     let base = if surname { SURNAME_BASE } else { PARTIAL_BASE };
     let score = sim * cov_q * cov_a.max(0.0).mul_add(1.0 - base, base) * cov_q * order;
     // A full cover (every token of both sides aligned) is judged on similarity alone.

@@ -103,6 +103,7 @@ const ROLES: &[&str] = &[
     "spokeswoman",
     "spokesperson",
     "pope",
+    "pm",
     "akim",
     "director",
     "elbasy",
