@@ -1,25 +1,33 @@
 //! The index: normalized keys to candidate aliases, so that a query touches only the few aliases
 //! that could match instead of every alias in the knowledge base.
 //!
-//! Four lookups feed the scorer:
+//! Five lookups feed the scorer:
 //! - **exact**: the whole normalized key ("united arab emirates");
 //! - **compact**: the key without spaces ("kassymjomart tokayev" meets "kassym jomart tokayev");
 //! - **tokens**: each vocabulary token to the aliases that contain it (surname only, word order);
 //! - **fuzzy**: symmetric deletes over vocabulary tokens. Every token is stored with each string
 //!   made by deleting up to [`edit_budget`] of its letters; a query token looks up its own deletes,
-//!   so tokens within one or two edits are found without scanning the vocabulary.
+//!   so tokens within one or two edits are found without scanning the vocabulary;
+//! - **romanization**: each token's drift key ("tokajew" and "toqaev" share one).
 //!
 //! Acronyms of multi-word names ("United Arab Emirates" -> `uae`) are generated here as extra
 //! aliases of their entity.
+//!
+//! Everything is stored in flat arrays (strings end to end, lists as offsets into one array, keys
+//! as sorted 64-bit hashes), so the index is compact in memory and is saved and loaded as a few
+//! large arrays, without rebuilding anything. Keys are compared by hash: two different keys
+//! sharing a 64-bit hash would be confused, which for a million keys has odds of about 1 in 10^7.
 
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
+use crate::error::Result;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
 use crate::normalize::{compact, Normalizer};
+use crate::store::codec::{Reader, Writer};
 
 /// Where an indexed alias came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,20 +40,36 @@ pub(crate) enum AliasSource {
     Acronym,
 }
 
+impl AliasSource {
+    fn code(self) -> u8 {
+        match self {
+            AliasSource::Name => 0,
+            AliasSource::Alias => 1,
+            AliasSource::Acronym => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<AliasSource> {
+        match code {
+            0 => Some(AliasSource::Name),
+            1 => Some(AliasSource::Alias),
+            2 => Some(AliasSource::Acronym),
+            _ => None,
+        }
+    }
+}
+
 /// One indexed name of an entity.
-#[derive(Clone, Debug)]
-pub(crate) struct AliasEntry {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Alias<'a> {
     /// Position of the entity in the knowledge base.
     pub entity: u32,
     /// The alias as written in the knowledge base, or the generated acronym in capitals.
-    pub text: String,
+    pub text: &'a str,
     /// The vocabulary ids of its normalized tokens, in order.
-    pub tokens: Vec<u32>,
+    pub tokens: &'a [u32],
     pub source: AliasSource,
 }
-
-/// Tokens shorter than this are compared letter for letter, without romanization drift.
-const MIN_DRIFT_LEN: usize = 4;
 
 /// Small words: left out when acronyms are generated ("Kingdom of Saudi Arabia" -> KSA) and
 /// weighted lightly when scoring.
@@ -57,9 +81,16 @@ const SMALL_WORDS: &[&str] = &[
 /// Generated acronyms shorter than this are too ambiguous to be useful.
 const MIN_ACRONYM_LEN: usize = 3;
 
+/// Tokens shorter than this are compared letter for letter, without romanization drift.
+const MIN_DRIFT_LEN: usize = 4;
+
 /// When the union of postings would exceed this many aliases, the most common query tokens are
 /// left out of candidate generation.
 const MAX_CANDIDATES: usize = 20_000;
+
+/// Share of its rarity weight a folded legal form or a small word keeps: "Ltd" says little about
+/// which company, "the" and "of" little about anything.
+const LIGHT_WEIGHT: f32 = 0.05;
 
 /// How many edits a token of this length may differ by and still be a fuzzy match. Short tokens
 /// get none: one wrong letter in "Oman" makes another word.
@@ -71,7 +102,16 @@ pub(crate) fn edit_budget(len: usize) -> usize {
     }
 }
 
-fn hash_str(s: &[u8]) -> u64 {
+/// The weight of a token of the given rarity.
+pub(crate) fn token_weight(token: &str, idf: f32) -> f32 {
+    if is_legal_form(token) || SMALL_WORDS.contains(&token) {
+        idf * LIGHT_WEIGHT
+    } else {
+        idf
+    }
+}
+
+fn hash_bytes(s: &[u8]) -> u64 {
     let mut h = FxHasher::default();
     s.hash(&mut h);
     h.finish()
@@ -80,17 +120,21 @@ fn hash_str(s: &[u8]) -> u64 {
 /// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
 /// `edits` of its bytes.
 fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
-    let mut seen: FxHashSet<Vec<u8>> = FxHashSet::default();
+    f(hash_bytes(token.as_bytes()));
+    if edits == 0 {
+        return;
+    }
+    let mut seen: FxHashSet<u64> = FxHashSet::default();
     let mut frontier = vec![token.as_bytes().to_vec()];
-    f(hash_str(token.as_bytes()));
     for _ in 0..edits {
         let mut next = Vec::new();
         for word in &frontier {
             for i in 0..word.len() {
                 let mut shorter = word.clone();
                 shorter.remove(i);
-                if seen.insert(shorter.clone()) {
-                    f(hash_str(&shorter));
+                let h = hash_bytes(&shorter);
+                if seen.insert(h) {
+                    f(h);
                     next.push(shorter);
                 }
             }
@@ -99,71 +143,170 @@ fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
     }
 }
 
+/// Strings stored end to end.
+#[derive(Debug, Default)]
+struct Strings {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Strings {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        w.str(&self.text);
+        w.u32s(&self.ends);
+    }
+
+    fn decode(r: &mut Reader) -> Result<Strings> {
+        let text = r.string()?;
+        let ends = r.u32s()?;
+        let mut last = 0;
+        for &e in &ends {
+            if e < last || e as usize > text.len() || !text.is_char_boundary(e as usize) {
+                return Err(r.invalid("string offsets out of order"));
+            }
+            last = e;
+        }
+        Ok(Strings { text, ends })
+    }
+}
+
+/// Lists of ids stored end to end (compressed sparse rows).
+#[derive(Debug, Default)]
+struct Lists {
+    values: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl Lists {
+    fn push(&mut self, list: &[u32]) {
+        self.values.extend_from_slice(list);
+        self.ends.push(self.values.len() as u32);
+    }
+
+    fn get(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.values[start..self.ends[i] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        w.u32s(&self.values);
+        w.u32s(&self.ends);
+    }
+
+    fn decode(r: &mut Reader, max_value: usize) -> Result<Lists> {
+        let values = r.u32s()?;
+        let ends = r.u32s()?;
+        let mut last = 0;
+        for &e in &ends {
+            if e < last || e as usize > values.len() {
+                return Err(r.invalid("list offsets out of order"));
+            }
+            last = e;
+        }
+        if values.iter().any(|&v| v as usize >= max_value) {
+            return Err(r.invalid("list value out of range"));
+        }
+        Ok(Lists { values, ends })
+    }
+}
+
+/// A multimap from 64-bit key hashes to ids, as one sorted array.
+#[derive(Debug, Default)]
+struct HashedKeys {
+    pairs: Vec<(u64, u32)>,
+}
+
+impl HashedKeys {
+    fn from_pairs(mut pairs: Vec<(u64, u32)>) -> HashedKeys {
+        pairs.sort_unstable();
+        pairs.dedup();
+        HashedKeys { pairs }
+    }
+
+    fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.pairs.partition_point(|&(h, _)| h < hash);
+        self.pairs[start..]
+            .iter()
+            .take_while(move |&&(h, _)| h == hash)
+            .map(|&(_, id)| id)
+    }
+
+    fn get_str(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
+        self.get(hash_bytes(key.as_bytes()))
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        w.pairs(&self.pairs);
+    }
+
+    fn decode(r: &mut Reader, max_id: usize) -> Result<HashedKeys> {
+        let pairs = r.pairs()?;
+        if pairs.windows(2).any(|w| w[0] > w[1]) {
+            return Err(r.invalid("keys out of order"));
+        }
+        if pairs.iter().any(|&(_, id)| id as usize >= max_id) {
+            return Err(r.invalid("key id out of range"));
+        }
+        Ok(HashedKeys { pairs })
+    }
+}
+
 /// The lookup structures built from a knowledge base.
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    pub aliases: Vec<AliasEntry>,
-    pub vocab: Vec<String>,
-    vocab_ids: FxHashMap<String, u32>,
+    alias_entity: Vec<u32>,
+    alias_source: Vec<u8>,
+    alias_text: Strings,
+    alias_tokens: Lists,
+    vocab: Strings,
+    /// Vocabulary token hash to id.
+    vocab_ids: HashedKeys,
     /// The weight of each vocabulary token: its inverse document frequency over entities, scaled
-    /// down for folded legal forms.
-    pub weight: Vec<f32>,
+    /// down for folded legal forms and small words.
+    weight: Vec<f32>,
     /// The largest idf: the weight of a query token the vocabulary has never seen.
-    pub max_idf: f32,
-    postings: Vec<Vec<u32>>,
-    exact: FxHashMap<String, Vec<u32>>,
-    compact: FxHashMap<String, Vec<u32>>,
-    /// (hash of a delete variant, vocabulary id), sorted.
-    deletes: Vec<(u64, u32)>,
-    /// Romanization drift key to vocabulary ids.
-    drift: FxHashMap<String, Vec<u32>>,
+    max_idf: f32,
+    /// Vocabulary token to the aliases that contain it.
+    postings: Lists,
+    exact: HashedKeys,
+    compact: HashedKeys,
+    /// Hashes of delete variants to vocabulary ids.
+    deletes: HashedKeys,
+    /// Hashes of romanization drift keys to vocabulary ids.
+    drift: HashedKeys,
 }
 
-impl Index {
-    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
-        let mut index = Index::default();
-        let mut entity_sets: Vec<FxHashSet<u32>> = Vec::new();
-        for (e, entity) in kb.entities().iter().enumerate() {
-            let first_alias = index.aliases.len();
-            index.add_entity(e as u32, entity, normalizer);
-            // Document frequency counts entities, not aliases.
-            let set = index.aliases[first_alias..]
-                .iter()
-                .flat_map(|a| a.tokens.iter().copied())
-                .collect();
-            entity_sets.push(set);
-        }
-        let mut df = vec![0u32; index.vocab.len()];
-        for set in &entity_sets {
-            for &t in set {
-                df[t as usize] += 1;
-            }
-        }
-        let n = kb.len().max(1) as f32;
-        index.weight = df
-            .iter()
-            .zip(&index.vocab)
-            .map(|(&d, token)| token_weight(token, (1.0 + n / d.max(1) as f32).ln()))
-            .collect();
-        index.max_idf = (1.0 + n).ln();
-        for (id, token) in index.vocab.iter().enumerate() {
-            index
-                .drift
-                .entry(drift_key(token))
-                .or_default()
-                .push(id as u32);
-            if is_legal_form(token) {
-                continue;
-            }
-            for_each_delete(token, edit_budget(token.len()), &mut |h| {
-                index.deletes.push((h, id as u32))
-            });
-        }
-        index.deletes.sort_unstable();
-        index.deletes.dedup();
-        index
-    }
+/// The index while it is being built: aliases and tokens still in growable maps.
+#[derive(Default)]
+struct Builder {
+    index: Index,
+    vocab_ids: FxHashMap<String, u32>,
+    postings: Vec<Vec<u32>>,
+    exact: Vec<(u64, u32)>,
+    compact: Vec<(u64, u32)>,
+}
 
+impl Builder {
     /// Indexes the names of one entity, then the acronyms generated from them, so that a name
     /// the knowledge base lists always wins over an acronym that happens to spell it.
     fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) {
@@ -189,9 +332,9 @@ impl Index {
             } else {
                 AliasSource::Alias
             };
-            let id = self.push_alias(e, alias.to_string(), &tokens, source);
+            let id = self.push_alias(e, alias, &tokens, source);
             if tokens != raw {
-                self.exact.entry(raw.join(" ")).or_default().push(id);
+                self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
             }
             if !entity.is_person() {
                 let words: Vec<String> = tokens
@@ -205,7 +348,7 @@ impl Index {
         for acronym in generated {
             if keys_seen.insert(acronym.clone()) {
                 let text = acronym.to_ascii_uppercase();
-                self.push_alias(e, text, &[acronym], AliasSource::Acronym);
+                self.push_alias(e, &text, &[acronym], AliasSource::Acronym);
             }
         }
     }
@@ -213,11 +356,11 @@ impl Index {
     fn push_alias(
         &mut self,
         entity: u32,
-        text: String,
+        text: &str,
         tokens: &[String],
         source: AliasSource,
     ) -> u32 {
-        let id = self.aliases.len() as u32;
+        let id = self.index.alias_entity.len() as u32;
         let key = tokens.join(" ");
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
         for &t in &ids {
@@ -226,19 +369,18 @@ impl Index {
                 list.push(id);
             }
         }
-        self.compact.entry(compact(&key)).or_default().push(id);
+        self.compact
+            .push((hash_bytes(compact(&key).as_bytes()), id));
         // "The Washington Post" is also written "washingtonpost".
         if tokens.len() > 2 && tokens[0] == "the" {
-            let rest = compact(&tokens[1..].join(""));
-            self.compact.entry(rest).or_default().push(id);
+            let rest = tokens[1..].join("");
+            self.compact.push((hash_bytes(rest.as_bytes()), id));
         }
-        self.exact.entry(key).or_default().push(id);
-        self.aliases.push(AliasEntry {
-            entity,
-            text,
-            tokens: ids,
-            source,
-        });
+        self.exact.push((hash_bytes(key.as_bytes()), id));
+        self.index.alias_entity.push(entity);
+        self.index.alias_source.push(source.code());
+        self.index.alias_text.push(text);
+        self.index.alias_tokens.push(&ids);
         id
     }
 
@@ -246,51 +388,148 @@ impl Index {
         if let Some(&id) = self.vocab_ids.get(token) {
             return id;
         }
-        let id = self.vocab.len() as u32;
-        self.vocab.push(token.to_string());
+        let id = self.index.vocab.len() as u32;
+        self.index.vocab.push(token);
         self.vocab_ids.insert(token.to_string(), id);
         self.postings.push(Vec::new());
         id
     }
 
+    fn finish(self, entities: usize) -> Index {
+        let Builder {
+            mut index,
+            vocab_ids,
+            postings,
+            exact,
+            compact,
+        } = self;
+        // Document frequency counts entities, not aliases.
+        let mut df = vec![0u32; index.vocab.len()];
+        for (t, list) in postings.iter().enumerate() {
+            let mut last = None;
+            for &a in list {
+                let e = index.alias_entity[a as usize];
+                if last != Some(e) {
+                    df[t] += 1;
+                    last = Some(e);
+                }
+            }
+        }
+        let n = entities.max(1) as f32;
+        index.weight = (0..index.vocab.len())
+            .map(|t| {
+                let idf = (1.0 + n / df[t].max(1) as f32).ln();
+                token_weight(index.vocab.get(t as u32), idf)
+            })
+            .collect();
+        index.max_idf = (1.0 + n).ln();
+        for list in &postings {
+            index.postings.push(list);
+        }
+        let mut deletes = Vec::new();
+        let mut drift = Vec::new();
+        for id in 0..index.vocab.len() as u32 {
+            let token = index.vocab.get(id);
+            if is_legal_form(token) {
+                continue;
+            }
+            if token.len() >= MIN_DRIFT_LEN {
+                drift.push((hash_bytes(drift_key(token).as_bytes()), id));
+            }
+            for_each_delete(token, edit_budget(token.len()), &mut |h| {
+                deletes.push((h, id))
+            });
+        }
+        index.vocab_ids = HashedKeys::from_pairs(
+            vocab_ids
+                .into_iter()
+                .map(|(token, id)| (hash_bytes(token.as_bytes()), id))
+                .collect(),
+        );
+        index.exact = HashedKeys::from_pairs(exact);
+        index.compact = HashedKeys::from_pairs(compact);
+        index.deletes = HashedKeys::from_pairs(deletes);
+        index.drift = HashedKeys::from_pairs(drift);
+        index
+    }
+}
+
+impl Index {
+    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
+        let mut builder = Builder::default();
+        for (e, entity) in kb.entities().iter().enumerate() {
+            builder.add_entity(e as u32, entity, normalizer);
+        }
+        builder.finish(kb.len())
+    }
+
+    /// The number of indexed aliases, generated acronyms included.
+    #[cfg(test)]
+    pub fn alias_count(&self) -> usize {
+        self.alias_entity.len()
+    }
+
+    /// One indexed alias.
+    pub fn alias(&self, a: u32) -> Alias<'_> {
+        let i = a as usize;
+        Alias {
+            entity: self.alias_entity[i],
+            text: self.alias_text.get(a),
+            tokens: self.alias_tokens.get(a),
+            source: AliasSource::from_code(self.alias_source[i]).unwrap_or(AliasSource::Alias),
+        }
+    }
+
+    /// The text of vocabulary token `v`.
+    pub fn word(&self, v: u32) -> &str {
+        self.vocab.get(v)
+    }
+
+    /// The scoring weight of vocabulary token `v`.
+    pub fn weight(&self, v: u32) -> f32 {
+        self.weight[v as usize]
+    }
+
+    /// The weight of a query token the vocabulary has never seen.
+    pub fn max_idf(&self) -> f32 {
+        self.max_idf
+    }
+
     /// Aliases whose whole normalized key is `key`.
-    pub fn exact(&self, key: &str) -> &[u32] {
-        self.exact.get(key).map_or(&[], Vec::as_slice)
+    pub fn exact(&self, key: &str) -> Vec<u32> {
+        self.exact.get_str(key).collect()
     }
 
     /// Aliases whose key without spaces is `compact_key`.
-    pub fn compact(&self, compact_key: &str) -> &[u32] {
-        self.compact.get(compact_key).map_or(&[], Vec::as_slice)
+    pub fn compact(&self, compact_key: &str) -> Vec<u32> {
+        self.compact.get_str(compact_key).collect()
     }
 
     /// The vocabulary id of a token.
     pub fn token_id(&self, token: &str) -> Option<u32> {
-        self.vocab_ids.get(token).copied()
+        self.vocab_ids
+            .get_str(token)
+            .find(|&id| self.vocab.get(id) == token)
     }
 
     /// Aliases that contain the vocabulary token `id`.
-    #[cfg(test)]
     pub fn postings(&self, id: u32) -> &[u32] {
-        &self.postings[id as usize]
+        self.postings.get(id)
     }
 
     /// Vocabulary tokens other than `token` itself within the edit budget of the longer of the
     /// two, with their edit distance.
     pub fn fuzzy_tokens(&self, token: &str) -> Vec<(u32, usize)> {
-        let mut found: FxHashSet<u32> = FxHashSet::default();
+        let mut found: Vec<u32> = Vec::new();
         for_each_delete(token, edit_budget(token.len()), &mut |h| {
-            let start = self.deletes.partition_point(|&(x, _)| x < h);
-            for &(x, id) in &self.deletes[start..] {
-                if x != h {
-                    break;
-                }
-                found.insert(id);
-            }
+            found.extend(self.deletes.get(h));
         });
-        let mut out: Vec<(u32, usize)> = found
+        found.sort_unstable();
+        found.dedup();
+        found
             .into_iter()
             .filter_map(|id| {
-                let candidate = &self.vocab[id as usize];
+                let candidate = self.vocab.get(id);
                 if candidate == token {
                     return None;
                 }
@@ -298,49 +537,103 @@ impl Index {
                 let d = strsim::osa_distance(token, candidate);
                 (d <= budget).then_some((id, d))
             })
-            .collect();
-        out.sort_unstable();
-        out
+            .collect()
     }
 
-    /// Vocabulary tokens other than `token` that share its romanization drift key.
-    /// Short tokens are left out: they are often acronyms, and "ROK" is not "ROC".
-    pub fn drift_tokens(&self, token: &str) -> impl Iterator<Item = u32> + '_ {
-        let exact = self.token_id(token);
-        let key = (token.len() >= MIN_DRIFT_LEN).then(|| drift_key(token));
-        key.and_then(|k| self.drift.get(&k))
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(move |&id| Some(id) != exact && self.vocab[id as usize].len() >= MIN_DRIFT_LEN)
+    /// Vocabulary tokens other than `token` that share its romanization drift key. Short tokens
+    /// are left out: they are often acronyms, and "ROK" is not "ROC".
+    pub fn drift_tokens(&self, token: &str) -> Vec<u32> {
+        if token.len() < MIN_DRIFT_LEN {
+            return Vec::new();
+        }
+        let key = drift_key(token);
+        self.drift
+            .get_str(&key)
+            .filter(|&id| self.vocab.get(id) != token && drift_key(self.vocab.get(id)) == key)
+            .collect()
     }
 
     /// Candidate aliases for a set of vocabulary tokens: the union of their postings, leaving out
     /// the most common tokens when the union would be too large.
     pub fn candidates_for_tokens(&self, tokens: &[u32], out: &mut FxHashSet<u32>) {
         let mut by_rarity: Vec<u32> = tokens.to_vec();
-        by_rarity.sort_unstable_by_key(|&t| self.postings[t as usize].len());
+        by_rarity.sort_unstable_by_key(|&t| self.postings(t).len());
         by_rarity.dedup();
         for t in by_rarity {
-            let list = &self.postings[t as usize];
+            let list = self.postings(t);
             if !out.is_empty() && out.len() + list.len() > MAX_CANDIDATES {
                 break;
             }
             out.extend(list.iter().copied());
         }
     }
-}
 
-/// Share of its rarity weight a folded legal form or a small word keeps: "Ltd" says little about
-/// which company, "the" and "of" little about anything.
-const LIGHT_WEIGHT: f32 = 0.05;
+    /// Writes the index for [`crate::store`].
+    pub fn encode(&self, w: &mut Writer) {
+        self.vocab.encode(w);
+        self.vocab_ids.encode(w);
+        w.f32s(&self.weight);
+        w.f32s(&[self.max_idf]);
+        w.u32s(&self.alias_entity);
+        w.bytes(&self.alias_source);
+        self.alias_text.encode(w);
+        self.alias_tokens.encode(w);
+        self.postings.encode(w);
+        self.exact.encode(w);
+        self.compact.encode(w);
+        self.deletes.encode(w);
+        self.drift.encode(w);
+    }
 
-/// The weight of a token of the given rarity.
-pub(crate) fn token_weight(token: &str, idf: f32) -> f32 {
-    if is_legal_form(token) || SMALL_WORDS.contains(&token) {
-        idf * LIGHT_WEIGHT
-    } else {
-        idf
+    /// Reads an index written by [`Index::encode`], checking every id against the sizes it
+    /// refers to, so a damaged file is an error rather than a crash later.
+    pub fn decode(r: &mut Reader, entities: usize) -> Result<Index> {
+        let vocab = Strings::decode(r)?;
+        let words = vocab.len();
+        let vocab_ids = HashedKeys::decode(r, words)?;
+        let weight = r.f32s()?;
+        let max_idf = match r.f32s()?.as_slice() {
+            [m] => *m,
+            _ => return Err(r.invalid("the largest weight is missing")),
+        };
+        let alias_entity = r.u32s()?;
+        if alias_entity.iter().any(|&e| e as usize >= entities) {
+            return Err(r.invalid("an alias refers to a missing entity"));
+        }
+        let aliases = alias_entity.len();
+        let alias_source = r.bytes()?;
+        if alias_source
+            .iter()
+            .any(|&c| AliasSource::from_code(c).is_none())
+        {
+            return Err(r.invalid("unknown alias source"));
+        }
+        let alias_text = Strings::decode(r)?;
+        let alias_tokens = Lists::decode(r, words)?;
+        let postings = Lists::decode(r, aliases)?;
+        if alias_source.len() != aliases
+            || alias_text.len() != aliases
+            || alias_tokens.len() != aliases
+            || weight.len() != words
+            || postings.len() != words
+        {
+            return Err(r.invalid("the index tables disagree in size"));
+        }
+        Ok(Index {
+            alias_entity,
+            alias_source,
+            alias_text,
+            alias_tokens,
+            vocab,
+            vocab_ids,
+            weight,
+            max_idf,
+            postings,
+            exact: HashedKeys::decode(r, aliases)?,
+            compact: HashedKeys::decode(r, aliases)?,
+            deletes: HashedKeys::decode(r, words)?,
+            drift: HashedKeys::decode(r, words)?,
+        })
     }
 }
 
@@ -391,7 +684,7 @@ mod tests {
         let index = Index::build(&kb(), &Normalizer::new());
         let uae = index.exact("uae");
         assert_eq!(uae.len(), 1);
-        assert_eq!(index.aliases[uae[0] as usize].source, AliasSource::Acronym);
+        assert_eq!(index.alias(uae[0]).source, AliasSource::Acronym);
         assert_eq!(index.exact("rok").len(), 1);
         assert!(index.exact("kjt").is_empty(), "no acronyms for persons");
     }
@@ -402,6 +695,8 @@ mod tests {
         assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
         let t = index.token_id("tokayev").unwrap();
         assert_eq!(index.postings(t).len(), 2);
+        assert_eq!(index.word(t), "tokayev");
+        assert!(index.token_id("tokaye").is_none());
     }
 
     #[test]
@@ -410,12 +705,18 @@ mod tests {
         let found: Vec<&str> = index
             .fuzzy_tokens("tokaev")
             .iter()
-            .map(|&(id, _)| index.vocab[id as usize].as_str())
+            .map(|&(id, _)| index.word(id))
             .collect();
         assert_eq!(found, vec!["tokayev"]);
         let found = index.fuzzy_tokens("emirats");
         assert_eq!(found.len(), 1);
         assert!(index.fuzzy_tokens("oma").is_empty());
+        let drift: Vec<&str> = index
+            .drift_tokens("tokajew")
+            .into_iter()
+            .map(|id| index.word(id))
+            .collect();
+        assert_eq!(drift, vec!["tokayev"]);
     }
 
     #[test]
@@ -423,5 +724,21 @@ mod tests {
         assert_eq!(edit_budget(3), 0);
         assert_eq!(edit_budget(5), 1);
         assert_eq!(edit_budget(9), 2);
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let mut w = Writer::default();
+        index.encode(&mut w);
+        let bytes = w.into_bytes();
+        let back = Index::decode(&mut Reader::new(&bytes), 3).unwrap();
+        assert_eq!(back.alias_count(), index.alias_count());
+        assert_eq!(back.exact("uae"), index.exact("uae"));
+        assert_eq!(back.fuzzy_tokens("tokaev"), index.fuzzy_tokens("tokaev"));
+        assert!(
+            Index::decode(&mut Reader::new(&bytes), 2).is_err(),
+            "entity ids checked"
+        );
     }
 }

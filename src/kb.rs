@@ -276,6 +276,21 @@ impl KnowledgeBase {
         Ok(())
     }
 
+    /// A knowledge base from entities read back from a saved resolver: ids are checked for
+    /// uniqueness, the rest was validated when the resolver was built.
+    pub(crate) fn from_saved(entities: Vec<Entity>) -> Result<KnowledgeBase> {
+        let mut by_id = HashMap::with_capacity(entities.len());
+        for (i, e) in entities.iter().enumerate() {
+            if by_id.insert(e.id.clone(), i).is_some() {
+                return Err(Error::invalid_record(format!(
+                    "the id {:?} appears twice",
+                    e.id
+                )));
+            }
+        }
+        Ok(KnowledgeBase { entities, by_id })
+    }
+
     /// The entity with this id.
     pub fn get(&self, id: &str) -> Option<&Entity> {
         self.by_id.get(id).map(|&i| &self.entities[i])

@@ -199,12 +199,13 @@ fn word(token: &Token, index: &Index) -> QueryToken {
         .fuzzy_tokens(text)
         .into_iter()
         .map(|(v, d)| {
-            let len = index.vocab[v as usize].len();
+            let len = index.word(v).len();
             (v, token_similarity(text.len(), len, d), Relation::Typo)
         })
         .collect();
     let related = index
         .drift_tokens(text)
+        .into_iter()
         .map(|v| (v, score::DRIFT, Relation::Romanization))
         .chain(
             nicknames::related(text)

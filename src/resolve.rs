@@ -80,6 +80,13 @@ impl ResolverBuilder {
 
     /// Indexes the knowledge base.
     pub fn build(self, kb: KnowledgeBase) -> Result<Resolver> {
+        self.check()?;
+        let normalizer = Normalizer::new();
+        let index = Index::build(&kb, &normalizer);
+        self.build_with_index(kb, index)
+    }
+
+    fn check(&self) -> Result<()> {
         for (name, value) in [("threshold", self.threshold), ("margin", self.margin)] {
             if !(0.0..=1.0).contains(&value) {
                 return Err(Error::invalid_argument(format!(
@@ -87,13 +94,17 @@ impl ResolverBuilder {
                 )));
             }
         }
-        let normalizer = Normalizer::new();
-        let index = Index::build(&kb, &normalizer);
+        Ok(())
+    }
+
+    /// A resolver over an index already built for `kb` (read back from a saved file).
+    pub(crate) fn build_with_index(self, kb: KnowledgeBase, index: Index) -> Result<Resolver> {
+        self.check()?;
         Ok(Resolver {
             inner: Arc::new(Inner {
                 kb,
                 index,
-                normalizer,
+                normalizer: Normalizer::new(),
                 threshold: self.threshold,
                 margin: self.margin,
             }),
@@ -148,6 +159,10 @@ impl Resolver {
     /// The knowledge base this resolver was built from.
     pub fn knowledge_base(&self) -> &KnowledgeBase {
         &self.inner.kb
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        &self.inner.index
     }
 
     /// The lowest score `resolve` accepts.
@@ -216,18 +231,18 @@ impl Resolver {
     }
 
     fn entity(&self, best: &Best) -> &Entity {
-        let alias = &self.inner.index.aliases[best.alias as usize];
+        let alias = self.inner.index.alias(best.alias);
         &self.inner.kb.entities()[alias.entity as usize]
     }
 
     fn to_match(&self, best: &Best) -> Match {
-        let alias = &self.inner.index.aliases[best.alias as usize];
+        let alias = self.inner.index.alias(best.alias);
         let entity = self.entity(best);
         Match {
             id: entity.id.clone(),
             name: entity.name.clone(),
             score: (best.scored.score as f64 * 10_000.0).round() / 10_000.0,
-            alias: alias.text.clone(),
+            alias: alias.text.to_string(),
             kind: entity.kind.clone(),
             method: best.scored.method,
             evidence: best.scored.evidence.clone(),
@@ -243,7 +258,7 @@ impl Resolver {
         };
         let mut best: FxHashMap<u32, Best> = FxHashMap::default();
         let mut offer = |alias: u32, mut scored: Scored| {
-            let entry = &index.aliases[alias as usize];
+            let entry = index.alias(alias);
             if entry.source == AliasSource::Acronym {
                 // A generated acronym is weaker evidence than a name the KB lists.
                 scored.score = scored.score.min(score::ACRONYM);
@@ -275,7 +290,7 @@ impl Resolver {
             } else {
                 index.exact(&lookup.key)
             };
-            for &a in hits {
+            for a in hits {
                 let scored = Scored {
                     score: lookup.score,
                     method: lookup.method,
@@ -293,10 +308,10 @@ impl Resolver {
         let mut candidates: Vec<u32> = candidates.into_iter().collect();
         candidates.sort_unstable();
         for a in candidates {
-            let entry = &index.aliases[a as usize];
+            let entry = index.alias(a);
             let person = inner.kb.entities()[entry.entity as usize].is_person();
             for (reading, factor) in &query.readings {
-                if let Some(mut scored) = score_tokens(reading, entry, index, person) {
+                if let Some(mut scored) = score_tokens(reading, &entry, index, person) {
                     scored.score *= factor;
                     offer(a, scored);
                 }

@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 
-use crate::index::{token_weight, AliasEntry, Index};
+use crate::index::{token_weight, Alias, Index};
 use crate::normalize::drift::first_sound;
 use crate::normalize::legal::is_legal_form;
 
@@ -137,7 +137,7 @@ fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, Relati
     if let Some(&(_, s, relation)) = q.fuzzy.iter().find(|(id, _, _)| *id == v) {
         return Some((s, relation));
     }
-    let word = index.vocab[v as usize].as_str();
+    let word = index.word(v);
     let stands_for = |initial: &str, long: &str| {
         long.len() > initial.len()
             && (long.starts_with(initial)
@@ -161,7 +161,7 @@ pub(crate) struct Scored {
 /// Scores query tokens against an alias token by token.
 pub(crate) fn score_tokens(
     query: &[QueryToken],
-    alias: &AliasEntry,
+    alias: &Alias<'_>,
     index: &Index,
     person: bool,
 ) -> Option<Scored> {
@@ -190,7 +190,7 @@ pub(crate) fn score_tokens(
             a_used[j] = true;
         }
     }
-    let alias_weight = |j: usize| index.weight[alias.tokens[j] as usize];
+    let alias_weight = |j: usize| index.weight(alias.tokens[j]);
     // A word of a person's query between two aligned words is a middle name or patronymic the
     // knowledge base leaves out ("Nursultan Abishuly Nazarbayev").
     let first = q_match.iter().position(Option::is_some);
@@ -201,8 +201,8 @@ pub(crate) fn score_tokens(
         Some((j, _, _)) => alias_weight(j),
         None => {
             let w = query[i].exact.map_or_else(
-                || token_weight(&query[i].text, index.max_idf),
-                |v| index.weight[v as usize],
+                || token_weight(&query[i].text, index.max_idf()),
+                |v| index.weight(v),
             );
             if is_middle(i) {
                 w * MIDDLE_NAME_WEIGHT
@@ -241,7 +241,7 @@ pub(crate) fn score_tokens(
                 evidence,
                 "{sep}{}~{} {s:.2}{}",
                 query[i].text,
-                index.vocab[alias.tokens[j] as usize],
+                index.word(alias.tokens[j]),
                 relation.label()
             );
         }

@@ -8,69 +8,92 @@
 //! | 4 | format version ([`FORMAT_VERSION`]) |
 //! | 8 | payload length |
 //! | 4 | CRC-32 of the payload |
-//! | n | payload: the settings and entities, encoded with `postcard` |
+//! | n | payload: the settings, the entities, and the index |
 //!
 //! The header lets a truncated, corrupted or foreign file be rejected with a clear
-//! [`Error`](crate::Error) before anything is decoded.
+//! [`Error`](crate::Error) before anything is decoded. The index is saved as it is in memory
+//! (flat arrays), so loading copies arrays instead of normalizing and indexing every alias again.
+
+pub(crate) mod codec;
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use codec::{Reader, Writer};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::index::Index;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::resolve::Resolver;
 
 /// The first bytes of every saved resolver.
 pub const MAGIC: &[u8; 8] = b"CANONICA";
 /// The version of the saved format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
-
-#[derive(Serialize, Deserialize)]
-struct SavedEntity {
-    id: String,
-    name: String,
-    aliases: Vec<String>,
-    kind: Option<String>,
-    weight: f64,
-    /// The entity's data as a JSON object, since the binary encoding is not self-describing.
-    data: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    threshold: f64,
-    margin: f64,
-    entities: Vec<SavedEntity>,
-}
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidSavedFile, message)
 }
 
+fn encode_entity(w: &mut Writer, e: &Entity) {
+    w.str(&e.id);
+    w.str(&e.name);
+    w.u32(e.aliases.len() as u32);
+    for a in &e.aliases {
+        w.str(a);
+    }
+    match &e.kind {
+        Some(k) => {
+            w.u8(1);
+            w.str(k);
+        }
+        None => w.u8(0),
+    }
+    w.f64(e.weight);
+    // Data is kept as JSON text: it is free-form and rarely large.
+    if e.data.is_empty() {
+        w.str("");
+    } else {
+        w.str(&serde_json::Value::Object(e.data.clone()).to_string());
+    }
+}
+
+fn decode_entity(r: &mut Reader) -> Result<Entity> {
+    let mut e = Entity::new(r.string()?, r.string()?);
+    let n = r.u32()?;
+    for _ in 0..n {
+        e.aliases.push(r.string()?);
+    }
+    e.kind = match r.u8()? {
+        0 => None,
+        1 => Some(r.string()?),
+        _ => return Err(r.invalid("kind flag")),
+    };
+    e.weight = r.f64()?;
+    let data = r.string()?;
+    if !data.is_empty() {
+        match serde_json::from_str(&data) {
+            Ok(serde_json::Value::Object(map)) => e.data = map,
+            _ => return Err(r.invalid("entity data that is not a JSON object")),
+        }
+    }
+    Ok(e)
+}
+
 /// Encodes a resolver to bytes.
 pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
-    let saved = Saved {
-        threshold: resolver.threshold(),
-        margin: resolver.margin(),
-        entities: resolver
-            .knowledge_base()
-            .entities()
-            .iter()
-            .map(|e| SavedEntity {
-                id: e.id.clone(),
-                name: e.name.clone(),
-                aliases: e.aliases.clone(),
-                kind: e.kind.clone(),
-                weight: e.weight,
-                data: serde_json::Value::Object(e.data.clone()).to_string(),
-            })
-            .collect(),
-    };
-    let payload = postcard::to_allocvec(&saved).expect("encoding to memory cannot fail");
+    let mut w = Writer::default();
+    w.f64(resolver.threshold());
+    w.f64(resolver.margin());
+    let entities = resolver.knowledge_base().entities();
+    w.u32(entities.len() as u32);
+    for e in entities {
+        encode_entity(&mut w, e);
+    }
+    resolver.index().encode(&mut w);
+    let payload = w.into_bytes();
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -112,30 +135,24 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
     if crc32fast::hash(payload) != crc {
         return Err(invalid("the file is corrupted (checksum mismatch)"));
     }
-    let saved: Saved = postcard::from_bytes(payload)
-        .map_err(|e| invalid(format!("the payload cannot be decoded: {e}")))?;
-    let mut kb = KnowledgeBase::new();
-    for (i, e) in saved.entities.into_iter().enumerate() {
-        let data = match serde_json::from_str(&e.data) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => return Err(invalid(format!("entity {} has malformed data", i + 1))),
-        };
-        let entity = Entity {
-            id: e.id,
-            name: e.name,
-            aliases: e.aliases,
-            kind: e.kind,
-            weight: e.weight,
-            data,
-        };
-        kb.add(entity)
-            .map_err(|err| invalid(format!("entity {}: {err}", i + 1)))?;
+    let mut r = Reader::new(payload);
+    let threshold = r.f64()?;
+    let margin = r.f64()?;
+    let count = r.u32()? as usize;
+    let mut entities = Vec::with_capacity(count.min(payload.len() / 16));
+    for _ in 0..count {
+        entities.push(decode_entity(&mut r)?);
+    }
+    let kb = KnowledgeBase::from_saved(entities).map_err(|e| invalid(e.to_string()))?;
+    let index = Index::decode(&mut r, kb.len())?;
+    if !r.is_at_end() {
+        return Err(r.invalid("bytes after the index"));
     }
     Resolver::builder()
-        .threshold(saved.threshold)
-        .margin(saved.margin)
-        .build(kb)
-        .map_err(|err| invalid(err.to_string()))
+        .threshold(threshold)
+        .margin(margin)
+        .build_with_index(kb, index)
+        .map_err(|e| invalid(e.to_string()))
 }
 
 /// Writes a resolver to `path` atomically: to a temporary file beside it, then renamed, so an
