@@ -22,6 +22,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
+use crate::distance::bounded_osa;
 use crate::error::Result;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
@@ -64,8 +65,6 @@ impl AliasSource {
 pub(crate) struct Alias<'a> {
     /// Position of the entity in the knowledge base.
     pub entity: u32,
-    /// The alias as written in the knowledge base, or the generated acronym in capitals.
-    pub text: &'a str,
     /// The vocabulary ids of its normalized tokens, in order.
     pub tokens: &'a [u32],
     pub source: AliasSource,
@@ -120,26 +119,31 @@ fn hash_bytes(s: &[u8]) -> u64 {
 /// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
 /// `edits` of its bytes.
 fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
-    f(hash_bytes(token.as_bytes()));
-    if edits == 0 {
+    let word = token.as_bytes();
+    f(hash_bytes(word));
+    if edits == 0 || word.is_empty() {
         return;
     }
-    let mut seen: FxHashSet<u64> = FxHashSet::default();
-    let mut frontier = vec![token.as_bytes().to_vec()];
-    for _ in 0..edits {
-        let mut next = Vec::new();
-        for word in &frontier {
-            for i in 0..word.len() {
-                let mut shorter = word.clone();
-                shorter.remove(i);
-                let h = hash_bytes(&shorter);
-                if seen.insert(h) {
-                    f(h);
-                    next.push(shorter);
-                }
+    let mut hashes: Vec<u64> = Vec::with_capacity(word.len() * word.len());
+    let mut buf: Vec<u8> = Vec::with_capacity(word.len());
+    for i in 0..word.len() {
+        buf.clear();
+        buf.extend_from_slice(&word[..i]);
+        buf.extend_from_slice(&word[i + 1..]);
+        hashes.push(hash_bytes(&buf));
+        if edits >= 2 {
+            // Deleting j after i covers every pair once (j >= i in the shorter word).
+            for j in i..buf.len() {
+                let mut two = buf.clone();
+                two.remove(j);
+                hashes.push(hash_bytes(&two));
             }
         }
-        frontier = next;
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    for h in hashes {
+        f(h);
     }
 }
 
@@ -164,6 +168,13 @@ impl Strings {
 
     fn len(&self) -> usize {
         self.ends.len()
+    }
+
+    /// The byte length of string `i`, without touching its text.
+    fn len_of(&self, i: u32) -> usize {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        (self.ends[i] - start) as usize
     }
 
     fn encode(&self, w: &mut Writer) {
@@ -230,22 +241,50 @@ impl Lists {
     }
 }
 
-/// A multimap from 64-bit key hashes to ids, as one sorted array.
+/// A multimap from 64-bit key hashes to ids, as one sorted array with a directory on the top
+/// bits of the hash, so that a lookup touches one or two cache lines instead of binary
+/// searching a large array. The directory is derived from the array, not saved.
 #[derive(Debug, Default)]
 struct HashedKeys {
     pairs: Vec<(u64, u32)>,
+    /// `dir[b]` is the first position whose hash has top bits >= b; `dir.len() == 2^bits + 1`.
+    dir: Vec<u32>,
+    bits: u32,
 }
 
 impl HashedKeys {
     fn from_pairs(mut pairs: Vec<(u64, u32)>) -> HashedKeys {
         pairs.sort_unstable();
         pairs.dedup();
-        HashedKeys { pairs }
+        HashedKeys::with_directory(pairs)
+    }
+
+    /// Builds the directory over sorted pairs: about two pairs per bucket.
+    fn with_directory(pairs: Vec<(u64, u32)>) -> HashedKeys {
+        let bits = (pairs.len().max(2).ilog2()).clamp(1, 26);
+        let buckets = 1usize << bits;
+        let mut dir = vec![0u32; buckets + 1];
+        let mut at = 0usize;
+        for (b, slot) in dir.iter_mut().enumerate() {
+            while at < pairs.len() && ((pairs[at].0 >> (64 - bits)) as usize) < b {
+                at += 1;
+            }
+            *slot = at as u32;
+        }
+        dir[buckets] = pairs.len() as u32;
+        HashedKeys { pairs, dir, bits }
     }
 
     fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let start = self.pairs.partition_point(|&(h, _)| h < hash);
-        self.pairs[start..]
+        let (lo, hi) = if self.dir.is_empty() {
+            (0, 0)
+        } else {
+            let b = (hash >> (64 - self.bits)) as usize;
+            (self.dir[b] as usize, self.dir[b + 1] as usize)
+        };
+        let bucket = &self.pairs[lo..hi];
+        let start = bucket.partition_point(|&(h, _)| h < hash);
+        bucket[start..]
             .iter()
             .take_while(move |&&(h, _)| h == hash)
             .map(|&(_, id)| id)
@@ -267,7 +306,7 @@ impl HashedKeys {
         if pairs.iter().any(|&(_, id)| id as usize >= max_id) {
             return Err(r.invalid("key id out of range"));
         }
-        Ok(HashedKeys { pairs })
+        Ok(HashedKeys::with_directory(pairs))
     }
 }
 
@@ -474,15 +513,24 @@ impl Index {
         let i = a as usize;
         Alias {
             entity: self.alias_entity[i],
-            text: self.alias_text.get(a),
             tokens: self.alias_tokens.get(a),
             source: AliasSource::from_code(self.alias_source[i]).unwrap_or(AliasSource::Alias),
         }
     }
 
+    /// The alias as written in the knowledge base, or the generated acronym in capitals.
+    pub fn alias_text(&self, a: u32) -> &str {
+        self.alias_text.get(a)
+    }
+
     /// The text of vocabulary token `v`.
     pub fn word(&self, v: u32) -> &str {
         self.vocab.get(v)
+    }
+
+    /// The length of vocabulary token `v`.
+    pub fn word_len(&self, v: u32) -> usize {
+        self.vocab.len_of(v)
     }
 
     /// The scoring weight of vocabulary token `v`.
@@ -534,8 +582,7 @@ impl Index {
                     return None;
                 }
                 let budget = edit_budget(candidate.len().max(token.len()));
-                let d = strsim::osa_distance(token, candidate);
-                (d <= budget).then_some((id, d))
+                bounded_osa(token.as_bytes(), candidate.as_bytes(), budget).map(|d| (id, d))
             })
             .collect()
     }
@@ -555,17 +602,21 @@ impl Index {
 
     /// Candidate aliases for a set of vocabulary tokens: the union of their postings, leaving out
     /// the most common tokens when the union would be too large.
-    pub fn candidates_for_tokens(&self, tokens: &[u32], out: &mut FxHashSet<u32>) {
+    pub fn candidates_for_tokens(&self, tokens: &[u32]) -> Vec<u32> {
         let mut by_rarity: Vec<u32> = tokens.to_vec();
         by_rarity.sort_unstable_by_key(|&t| self.postings(t).len());
         by_rarity.dedup();
+        let mut out: Vec<u32> = Vec::new();
         for t in by_rarity {
             let list = self.postings(t);
             if !out.is_empty() && out.len() + list.len() > MAX_CANDIDATES {
                 break;
             }
-            out.extend(list.iter().copied());
+            out.extend_from_slice(list);
         }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Writes the index for [`crate::store`].

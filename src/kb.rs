@@ -93,13 +93,14 @@ impl Entity {
             ))
             .in_field("name"));
         }
+        // An alias with nothing to compare (punctuation only, or a script without a Latin
+        // reading, like cuneiform) is kept with the entity but cannot be matched; an empty one
+        // is a mistake in the record.
         for (i, alias) in self.aliases.iter().enumerate() {
-            if normalize(alias).is_empty() {
-                return Err(Error::invalid_record(format!(
-                    "alias {} ({alias:?}) has no letters or digits",
-                    i + 1
-                ))
-                .in_field("aliases"));
+            if alias.trim().is_empty() {
+                return Err(
+                    Error::invalid_record(format!("alias {} is empty", i + 1)).in_field("aliases")
+                );
             }
         }
         if !(self.weight.is_finite() && self.weight > 0.0) {

@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod countries;
+mod distance;
 pub mod error;
 mod index;
 pub mod kb;

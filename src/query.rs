@@ -7,7 +7,7 @@
 //! - with legal forms folded ("Siemens Aktiengesellschaft" as `siemens ~jsc`);
 //! - with joined or undotted initials taken letter by letter ("J.-C. Juncker", "JC Juncker").
 
-use crate::index::Index;
+use crate::index::{token_weight, Index};
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
@@ -34,8 +34,11 @@ pub(crate) struct Query {
     pub only_titles: bool,
     /// The token readings of the query, each with the factor its scores are multiplied by.
     pub readings: Vec<(Vec<QueryToken>, f32)>,
-    /// Vocabulary tokens the query's words may stand for: where candidates come from.
-    pub vocab_hits: Vec<u32>,
+    /// For each word of the query, the vocabulary tokens it may stand for: where candidates
+    /// come from.
+    words: Vec<QueryToken>,
+    /// Where the name starts once titles are skipped.
+    name_at: usize,
 }
 
 fn join(tokens: &[Token]) -> String {
@@ -104,10 +107,6 @@ impl Query {
         ));
 
         let words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
-        let vocab_hits = words
-            .iter()
-            .flat_map(|q| q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0)))
-            .collect();
 
         // Base readings: as written, and with legal forms folded. Each word keeps the token it
         // came from, for initials; a folded legal form has none.
@@ -176,10 +175,69 @@ impl Query {
             keys,
             only_titles: is_only_titles(&tokens),
             readings,
-            vocab_hits,
+            words,
+            name_at,
         })
     }
 }
+
+impl Query {
+    /// Vocabulary tokens whose aliases are worth scoring when only scores of at least
+    /// `min_score` matter.
+    ///
+    /// A token score is at most the squared share of the query's weight that an alias explains
+    /// (see [`crate::score`]). Taking the query's words from the heaviest down, the first ones
+    /// whose weight exceeds what the alias may leave unexplained form a set of which every good
+    /// enough alias must contain one: only their postings are needed. Common words ("san", "de")
+    /// then bring no candidates of their own when the query has a rarer one.
+    pub fn candidate_tokens(&self, index: &Index, min_score: f32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let starts = if self.name_at > 0 {
+            vec![0, self.name_at]
+        } else {
+            vec![0]
+        };
+        for start in starts {
+            let words = &self.words[start..];
+            let weight = |q: &QueryToken| {
+                let group = q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0));
+                let known = group
+                    .map(|v| index.weight(v))
+                    .fold(None, |m: Option<f32>, w| Some(m.map_or(w, |m| m.max(w))));
+                // A word the vocabulary lacks may still be matched another way: as initials
+                // ("K.", "JC") or as a legal form ("АО"). Such words are not counted against
+                // the alias.
+                known.unwrap_or_else(|| {
+                    if q.text.len() <= 3 || legal::is_form(&q.text) {
+                        0.0
+                    } else {
+                        token_weight(&q.text, index.max_idf())
+                    }
+                })
+            };
+            let mut weighted: Vec<(f32, &QueryToken)> =
+                words.iter().map(|q| (weight(q), q)).collect();
+            let total: f32 = weighted.iter().map(|(w, _)| w).sum();
+            // Slack below the exact bound, since weights on the alias side may differ a little.
+            let needed = min_score.max(0.0).sqrt() * CANDIDATE_SLACK;
+            let may_leave = (1.0 - needed) * total;
+            weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut taken = 0.0;
+            for (w, q) in weighted {
+                out.extend(q.exact);
+                out.extend(q.fuzzy.iter().map(|f| f.0));
+                taken += w;
+                if taken > may_leave {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Share of the exact bound used when pruning candidates (see [`Query::candidate_tokens`]).
+const CANDIDATE_SLACK: f32 = 0.9;
 
 /// A query token matched exactly only: one letter of initials, or a folded legal form.
 fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {

@@ -4,20 +4,28 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::index::{AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::Normalizer;
 use crate::query::Query;
-use crate::score::{self, score_tokens, Method, Scored};
+use crate::score::{self, score_tokens, Method};
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
 /// case corpus (`tests/data/cases.jsonl`), where a wrong id is worse than none.
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// The default margin by which the best entity must beat the next one.
 pub const DEFAULT_MARGIN: f64 = 0.05;
+/// The lowest score [`Resolver::candidates`] looks for: below it, candidates may be left out.
+const CANDIDATES_MIN_SCORE: f32 = 0.2;
+
+/// The threshold as the scorer sees it.
+fn inner_threshold(resolver: &Resolver) -> f32 {
+    resolver.inner.threshold as f32
+}
+
 /// How many times the weight of the runner-up an entity needs to win a near-tie.
 const WEIGHT_TIE_BREAK: f64 = 2.0;
 
@@ -139,10 +147,25 @@ pub struct Resolver {
     inner: Arc<Inner>,
 }
 
-/// The best score found so far for one entity.
+/// The best score found so far for one entity, and how to explain it.
 struct Best {
-    scored: Scored,
+    score: f32,
+    method: Method,
     alias: u32,
+    /// Evidence of a whole-key match, or the query reading a token match came from (its
+    /// evidence is written only for the matches returned).
+    evidence: Evidence,
+}
+
+enum Evidence {
+    Key(usize),
+    Reading(usize),
+}
+
+/// The ranked entities for one query, with the query for explaining them.
+struct Ranking {
+    query: Query,
+    ranked: Vec<Best>,
 }
 
 impl Resolver {
@@ -179,21 +202,21 @@ impl Resolver {
     /// two entities are too close to tell apart. `kind`, when given, keeps only entities of that
     /// kind.
     pub fn resolve(&self, name: &str, kind: Option<&str>) -> Option<Match> {
-        let ranked = self.rank(name, kind);
+        let Ranking { query, ranked } = self.rank(name, kind, inner_threshold(self))?;
         let (first, rest) = ranked.split_first()?;
         let inner = &*self.inner;
-        if (first.scored.score as f64) < inner.threshold {
+        if (first.score as f64) < inner.threshold {
             return None;
         }
         if let Some(second) = rest.first() {
-            let gap = (first.scored.score - second.scored.score) as f64;
+            let gap = (first.score - second.score) as f64;
             let w1 = self.entity(first).weight;
             let w2 = self.entity(second).weight;
             if gap < inner.margin && w1 < WEIGHT_TIE_BREAK * w2 {
                 return None;
             }
         }
-        Some(self.to_match(first))
+        Some(self.to_match(&query, first))
     }
 
     /// Resolves many names in parallel; the result has one entry per name, in order.
@@ -223,10 +246,13 @@ impl Resolver {
     /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with the
     /// evidence for it. Entities that tie with the best are all listed, so ambiguity is visible.
     pub fn candidates(&self, name: &str, limit: usize, kind: Option<&str>) -> Vec<Match> {
-        self.rank(name, kind)
+        let Some(Ranking { query, ranked }) = self.rank(name, kind, CANDIDATES_MIN_SCORE) else {
+            return Vec::new();
+        };
+        ranked
             .iter()
             .take(limit)
-            .map(|b| self.to_match(b))
+            .map(|b| self.to_match(&query, b))
             .collect()
     }
 
@@ -235,98 +261,107 @@ impl Resolver {
         &self.inner.kb.entities()[alias.entity as usize]
     }
 
-    fn to_match(&self, best: &Best) -> Match {
-        let alias = self.inner.index.alias(best.alias);
+    fn to_match(&self, query: &Query, best: &Best) -> Match {
+        let index = &self.inner.index;
+        let alias = index.alias(best.alias);
         let entity = self.entity(best);
+        let mut evidence = match best.evidence {
+            Evidence::Key(k) => query.keys[k].evidence.clone(),
+            Evidence::Reading(r) => {
+                let (reading, _) = &query.readings[r];
+                score_tokens(reading, &alias, index, entity.is_person(), true)
+                    .map(|t| t.evidence)
+                    .unwrap_or_default()
+            }
+        };
+        if alias.source == AliasSource::Acronym {
+            evidence = format!("generated acronym; {evidence}");
+        }
         Match {
             id: entity.id.clone(),
             name: entity.name.clone(),
-            score: (best.scored.score as f64 * 10_000.0).round() / 10_000.0,
-            alias: alias.text.to_string(),
+            score: (best.score as f64 * 10_000.0).round() / 10_000.0,
+            alias: index.alias_text(best.alias).to_string(),
             kind: entity.kind.clone(),
-            method: best.scored.method,
-            evidence: best.scored.evidence.clone(),
+            method: best.method,
+            evidence,
         }
     }
 
-    /// The best alias of every entity that could match, best entity first.
-    fn rank(&self, name: &str, kind: Option<&str>) -> Vec<Best> {
+    /// The best alias of every entity that could match, best entity first; `None` when the name
+    /// has nothing to compare.
+    /// Candidates that cannot score `min_score` may be left out.
+    fn rank(&self, name: &str, kind: Option<&str>, min_score: f32) -> Option<Ranking> {
         let inner = &*self.inner;
         let index = &inner.index;
-        let Some(query) = Query::analyze(name, &inner.normalizer, index) else {
-            return Vec::new();
-        };
+        let query = Query::analyze(name, &inner.normalizer, index)?;
         let mut best: FxHashMap<u32, Best> = FxHashMap::default();
-        let mut offer = |alias: u32, mut scored: Scored| {
+        let mut offer = |alias: u32, mut score: f32, mut method: Method, evidence: Evidence| {
             let entry = index.alias(alias);
             if entry.source == AliasSource::Acronym {
                 // A generated acronym is weaker evidence than a name the KB lists.
-                scored.score = scored.score.min(score::ACRONYM);
-                scored.method = Method::Acronym;
-                scored.evidence = format!("generated acronym; {}", scored.evidence);
+                score = score.min(score::ACRONYM);
+                method = Method::Acronym;
             }
             let entity = &inner.kb.entities()[entry.entity as usize];
             if kind.is_some_and(|k| entity.kind.as_deref() != Some(k)) {
                 return;
             }
+            let candidate = Best {
+                score,
+                method,
+                alias,
+                evidence,
+            };
             match best.get_mut(&entry.entity) {
-                Some(b) if b.scored.score >= scored.score => {}
-                Some(b) => *b = Best { scored, alias },
+                Some(b) if b.score >= score => {}
+                Some(b) => *b = candidate,
                 None => {
-                    best.insert(entry.entity, Best { scored, alias });
+                    best.insert(entry.entity, candidate);
                 }
             }
         };
 
         // A lone title names nobody, unless the knowledge base has it as a name.
         let keys = if query.only_titles {
-            &query.keys[..1]
+            1
         } else {
-            &query.keys[..]
+            query.keys.len()
         };
-        for lookup in keys {
+        for (k, lookup) in query.keys[..keys].iter().enumerate() {
             let hits = if lookup.compact {
                 index.compact(&lookup.key)
             } else {
                 index.exact(&lookup.key)
             };
             for a in hits {
-                let scored = Scored {
-                    score: lookup.score,
-                    method: lookup.method,
-                    evidence: lookup.evidence.clone(),
-                };
-                offer(a, scored);
+                offer(a, lookup.score, lookup.method, Evidence::Key(k));
             }
         }
-        if query.only_titles {
-            return self.sorted(best);
-        }
+        if !query.only_titles {
+            let tokens = query.candidate_tokens(index, min_score);
+            let candidates = index.candidates_for_tokens(&tokens);
 
-        let mut candidates = FxHashSet::default();
-        index.candidates_for_tokens(&query.vocab_hits, &mut candidates);
-        let mut candidates: Vec<u32> = candidates.into_iter().collect();
-        candidates.sort_unstable();
-        for a in candidates {
-            let entry = index.alias(a);
-            let person = inner.kb.entities()[entry.entity as usize].is_person();
-            for (reading, factor) in &query.readings {
-                if let Some(mut scored) = score_tokens(reading, &entry, index, person) {
-                    scored.score *= factor;
-                    offer(a, scored);
+            for a in candidates {
+                let entry = index.alias(a);
+                let person = inner.kb.entities()[entry.entity as usize].is_person();
+                for (r, (reading, factor)) in query.readings.iter().enumerate() {
+                    if let Some(t) = score_tokens(reading, &entry, index, person, false) {
+                        offer(a, t.score * factor, Method::Tokens, Evidence::Reading(r));
+                    }
                 }
             }
         }
-        self.sorted(best)
+        let ranked = self.sorted(best);
+        Some(Ranking { query, ranked })
     }
 
     fn sorted(&self, best: FxHashMap<u32, Best>) -> Vec<Best> {
         let entities = self.inner.kb.entities();
         let mut ranked: Vec<(u32, Best)> = best.into_iter().collect();
         ranked.sort_by(|(ea, a), (eb, b)| {
-            b.scored
-                .score
-                .total_cmp(&a.scored.score)
+            b.score
+                .total_cmp(&a.score)
                 .then(
                     entities[*eb as usize]
                         .weight

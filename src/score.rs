@@ -15,6 +15,8 @@
 
 use std::fmt::Write as _;
 
+use smallvec::SmallVec;
+
 use crate::index::{token_weight, Alias, Index};
 use crate::normalize::drift::first_sound;
 use crate::normalize::legal::is_legal_form;
@@ -137,39 +139,45 @@ fn pair_similarity(q: &QueryToken, v: u32, index: &Index) -> Option<(f32, Relati
     if let Some(&(_, s, relation)) = q.fuzzy.iter().find(|(id, _, _)| *id == v) {
         return Some((s, relation));
     }
+    // Initials: the query's ("K." for "Kassym") or the alias's ("J." in "Donald J. Trump").
+    let q_initial = q.initial || q.text.len() == 1;
+    if !q_initial && index.word_len(v) != 1 {
+        return None;
+    }
     let word = index.word(v);
     let stands_for = |initial: &str, long: &str| {
         long.len() > initial.len()
             && (long.starts_with(initial)
                 || first_sound(initial).is_some_and(|s| first_sound(long) == Some(s)))
     };
-    let q_initial = q.initial || q.text.len() == 1;
     if (q_initial && stands_for(&q.text, word)) || (word.len() == 1 && stands_for(word, &q.text)) {
         return Some((INITIAL, Relation::Initial));
     }
     None
 }
 
-/// The result of scoring one alias.
+/// The result of scoring one alias token by token.
 #[derive(Clone, Debug)]
-pub(crate) struct Scored {
+pub(crate) struct TokenScore {
     pub score: f32,
-    pub method: Method,
+    /// Which tokens met which, and why the score is what it is; written only when asked for.
     pub evidence: String,
 }
 
-/// Scores query tokens against an alias token by token.
+/// Scores query tokens against an alias token by token; with `explain`, also writes the
+/// evidence (only done for the matches a caller gets back).
 pub(crate) fn score_tokens(
     query: &[QueryToken],
     alias: &Alias<'_>,
     index: &Index,
     person: bool,
-) -> Option<Scored> {
+    explain: bool,
+) -> Option<TokenScore> {
     if query.is_empty() || alias.tokens.is_empty() {
         return None;
     }
     // All pairs with any similarity, best first, then a greedy one-to-one alignment.
-    let mut pairs: Vec<(f32, Relation, usize, usize)> = Vec::new();
+    let mut pairs: SmallVec<[(f32, Relation, usize, usize); 16]> = SmallVec::new();
     for (i, q) in query.iter().enumerate() {
         for (j, &v) in alias.tokens.iter().enumerate() {
             if let Some((s, relation)) = pair_similarity(q, v, index) {
@@ -182,8 +190,9 @@ pub(crate) fn score_tokens(
         return None;
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
-    let mut q_match: Vec<Option<(usize, f32, Relation)>> = vec![None; query.len()];
-    let mut a_used = vec![false; alias.tokens.len()];
+    let mut q_match: SmallVec<[Option<(usize, f32, Relation)>; 8]> =
+        smallvec::smallvec![None; query.len()];
+    let mut a_used: SmallVec<[bool; 16]> = smallvec::smallvec![false; alias.tokens.len()];
     for &(s, relation, i, j) in &pairs {
         if q_match[i].is_none() && !a_used[j] {
             q_match[i] = Some((j, s, relation));
@@ -236,6 +245,9 @@ pub(crate) fn score_tokens(
                 }
                 last_j = Some(j);
             }
+            if !explain {
+                continue;
+            }
             let sep = if evidence.is_empty() { "" } else { ", " };
             let _ = write!(
                 evidence,
@@ -271,6 +283,12 @@ pub(crate) fn score_tokens(
         score.min(sim * order)
     };
 
+    if !explain {
+        return Some(TokenScore {
+            score: score.clamp(0.0, 1.0),
+            evidence,
+        });
+    }
     if !in_order {
         evidence.push_str("; reordered");
     }
@@ -287,9 +305,8 @@ pub(crate) fn score_tokens(
             (1.0 - cov_q) * 100.0
         );
     }
-    Some(Scored {
+    Some(TokenScore {
         score: score.clamp(0.0, 1.0),
-        method: Method::Tokens,
         evidence,
     })
 }

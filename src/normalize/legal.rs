@@ -7,6 +7,8 @@
 //! АО and a société anonyme are all stock companies; an LLC, a GmbH, an ООО and a ТОО are all
 //! limited-liability companies.
 
+use std::sync::OnceLock;
+
 /// (family, forms): a folded form is written as [`MARK`] followed by its family.
 const FAMILIES: &[(&str, &[&str])] = &[
     (
@@ -73,20 +75,35 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ("group", &["group", "holding", "holdings"]),
 ];
 
+/// Every form split into words, with its family, longest first; made once.
+fn forms() -> &'static [(&'static str, Vec<&'static str>)] {
+    static FORMS: OnceLock<Vec<(&'static str, Vec<&'static str>)>> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut all: Vec<(&'static str, Vec<&'static str>)> = FAMILIES
+            .iter()
+            .flat_map(|(family, forms)| {
+                forms.iter().map(move |f| (*family, f.split(' ').collect()))
+            })
+            .collect();
+        all.sort_by_key(|(_, words)| std::cmp::Reverse(words.len()));
+        all
+    })
+}
+
 /// The family token and length of the longest legal form starting at `at`.
 fn form_at(tokens: &[String], at: usize) -> Option<(&'static str, usize)> {
-    let mut best: Option<(&'static str, usize)> = None;
-    for (family, forms) in FAMILIES {
-        for form in *forms {
-            let words: Vec<&str> = form.split(' ').collect();
-            let fits = words.len() <= tokens.len() - at
-                && words.iter().zip(&tokens[at..]).all(|(w, t)| w == t);
-            if fits && best.is_none_or(|(_, n)| words.len() > n) {
-                best = Some((family, words.len()));
-            }
-        }
-    }
-    best
+    let rest = &tokens[at..];
+    forms()
+        .iter()
+        .find(|(_, words)| words.len() <= rest.len() && words.iter().zip(rest).all(|(w, t)| w == t))
+        .map(|(family, words)| (*family, words.len()))
+}
+
+/// True when `word` alone is a legal form ("ao", "gmbh", "limited").
+pub(crate) fn is_form(word: &str) -> bool {
+    forms()
+        .iter()
+        .any(|(_, words)| words.len() == 1 && words[0] == word)
 }
 
 /// Prefix that marks a folded legal form, so that it never equals an ordinary word.
