@@ -42,6 +42,18 @@ test: lint test-rust test-python ## Everything CI runs
 run-example: dev ## Resolve the example mentions against the seed knowledge base
 	$(VENV)/bin/canonica resolve --kb examples/seed_kb.jsonl --column mention --input examples/mentions.csv
 
+.PHONY: bench-deps
+bench-deps: dev
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
+
+.PHONY: bench-accuracy
+bench-accuracy: bench-deps ## Accuracy side by side with RapidFuzz, country_converter, pycountry
+	$(PY) benchmarks/accuracy.py
+
+.PHONY: bench-scale
+bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side with RapidFuzz
+	$(PY) benchmarks/scale.py
+
 .PHONY: clean
 clean: ## Remove build products and the virtual environment
 	cargo clean

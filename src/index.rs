@@ -27,7 +27,7 @@ use crate::error::Result;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
-use crate::normalize::{compact, Normalizer};
+use crate::normalize::{compact, is_lossy_text, match_text, Normalizer};
 use crate::store::codec::{Reader, Writer};
 
 /// Where an indexed alias came from.
@@ -352,11 +352,7 @@ impl Builder {
         let mut keys_seen: FxHashSet<String> = FxHashSet::default();
         let mut generated: Vec<String> = Vec::new();
         for (i, alias) in entity.names().enumerate() {
-            let raw: Vec<String> = normalizer
-                .tokens(alias)
-                .into_iter()
-                .map(|t| t.text)
-                .collect();
+            let raw: Vec<String> = normalizer.tokens(alias).iter().map(match_text).collect();
             // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
             let tokens = if entity.is_person() {
                 raw.clone()
@@ -375,7 +371,7 @@ impl Builder {
             if tokens != raw {
                 self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
             }
-            if !entity.is_person() {
+            if !entity.is_person() && !tokens.iter().any(|t| is_lossy_text(t)) {
                 let words: Vec<String> = tokens
                     .iter()
                     .filter(|t| !is_legal_form(t))
@@ -469,7 +465,8 @@ impl Builder {
         let mut drift = Vec::new();
         for id in 0..index.vocab.len() as u32 {
             let token = index.vocab.get(id);
-            if is_legal_form(token) {
+            // Legal forms and lossy transliterations are matched exactly, never fuzzily.
+            if is_legal_form(token) || is_lossy_text(token) {
                 continue;
             }
             if token.len() >= MIN_DRIFT_LEN {

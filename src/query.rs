@@ -9,7 +9,7 @@
 
 use crate::index::{token_weight, Index};
 use crate::normalize::titles::{is_only_titles, name_start};
-use crate::normalize::{compact, legal, nicknames, Normalizer, Token};
+use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
 
 /// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
@@ -49,7 +49,10 @@ fn join(tokens: &[Token]) -> String {
 impl Query {
     /// Analyzes `name`; `None` when it has no letters or digits.
     pub fn analyze(name: &str, normalizer: &Normalizer, index: &Index) -> Option<Query> {
-        let tokens = normalizer.tokens(name);
+        let mut tokens = normalizer.tokens(name);
+        for t in &mut tokens {
+            t.text = match_text(t);
+        }
         if tokens.is_empty() {
             return None;
         }
@@ -253,13 +256,14 @@ fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
 /// the same romanization, or a nickname of it.
 fn word(token: &Token, index: &Index) -> QueryToken {
     let text = token.text.as_str();
+    if token.lossy {
+        // A lossy transliteration is compared letter for letter only.
+        return plain(text, false, index);
+    }
     let mut fuzzy: Vec<(u32, f32, Relation)> = index
         .fuzzy_tokens(text)
         .into_iter()
-        .map(|(v, d)| {
-            let len = index.word(v).len();
-            (v, token_similarity(text.len(), len, d), Relation::Typo)
-        })
+        .map(|(v, d)| (v, token_similarity(text, index.word(v), d), Relation::Typo))
         .collect();
     let related = index
         .drift_tokens(text)

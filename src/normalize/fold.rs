@@ -72,6 +72,19 @@ fn wants_decomposition(c: char) -> bool {
         || ('\u{FF00}'..='\u{FFEF}').contains(&c)
 }
 
+/// Scripts whose Latin reading loses too much to be compared with Latin spellings: Han and
+/// Japanese kana (many characters share one syllable: 盧安達 reads "Luanda", the Chinese name of
+/// Rwanda), and the Arabic and Hebrew abjads (vowels are not written). Names in them are matched
+/// only against names in the same kind of script.
+pub(crate) fn is_lossy_script(c: char) -> bool {
+    matches!(c as u32,
+        0x0590..=0x05FF | 0xFB1D..=0xFB4F // Hebrew
+        | 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF // Arabic
+        | 0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F // kana
+        | 0x2E80..=0x2FDF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF // Han
+    )
+}
+
 fn ascii_piece(b: u8) -> Piece {
     match b {
         b'a'..=b'z' | b'0'..=b'9' => Piece::Word(b),

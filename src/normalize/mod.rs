@@ -43,6 +43,9 @@ pub struct Token {
     pub(crate) initials: Vec<String>,
     /// True when a hyphen or dash joined this token to the next one ("Kassym-Jomart").
     pub(crate) hyphen_after: bool,
+    /// True when the token was read from a script whose transliteration is lossy (see
+    /// [`fold::is_lossy_script`]); such tokens are matched only against their own kind.
+    pub(crate) lossy: bool,
 }
 
 impl Token {
@@ -102,6 +105,7 @@ impl Normalizer {
         let mut current: Option<Pending> = None;
         for (start, c) in text.char_indices() {
             let end = start + c.len_utf8();
+            let lossy = !c.is_ascii() && fold::is_lossy_script(c);
             fold_char(c, &mut |piece| match piece {
                 Piece::Word(b) => {
                     let pending = current.get_or_insert_with(|| Pending {
@@ -111,12 +115,14 @@ impl Normalizer {
                             end,
                             initials: Vec::new(),
                             hyphen_after: false,
+                            lossy: false,
                         },
                         source_chars: 0,
                         apostrophe: None,
                         period_after: false,
                     });
                     pending.token.text.push(b as char);
+                    pending.token.lossy |= lossy;
                     if pending.token.end != end || pending.source_chars == 0 {
                         pending.source_chars += 1;
                     }
@@ -221,6 +227,24 @@ pub fn normalize(text: &str) -> String {
     Normalizer::new().normalize(text)
 }
 
+/// Marks the text of a token from a lossy script, so that it only meets tokens of its kind.
+const LOSSY_MARK: char = '^';
+
+/// The text a token is matched by: its normalized text, marked when it comes from a lossy script
+/// ("盧安達" is `^luanda`, which the Latin "Luanda" never meets).
+pub(crate) fn match_text(token: &Token) -> String {
+    if token.lossy {
+        format!("{LOSSY_MARK}{}", token.text)
+    } else {
+        token.text.clone()
+    }
+}
+
+/// True for a token text made by [`match_text`] from a lossy script.
+pub(crate) fn is_lossy_text(text: &str) -> bool {
+    text.starts_with(LOSSY_MARK)
+}
+
 /// The key with every space removed: "Kassym Jomart" and "Kassymjomart" share it, as do "U A E"
 /// and "UAE".
 pub(crate) fn compact(key: &str) -> String {
@@ -307,6 +331,16 @@ mod tests {
         assert_eq!(t[1].initials, vec!["k", "zh"]);
         assert!(!t[2].is_initials());
         assert_eq!(t[3].initials, vec!["k"]);
+    }
+
+    #[test]
+    fn lossy_scripts_are_marked() {
+        let t = Normalizer::new().tokens("盧安達 Luanda");
+        assert_eq!(t[0].text, "luanda");
+        assert!(t[0].lossy && !t[1].lossy);
+        assert_eq!(match_text(&t[0]), "^luanda");
+        assert_eq!(match_text(&t[1]), "luanda");
+        assert!(!Normalizer::new().tokens("Токаев")[0].lossy);
     }
 
     #[test]
