@@ -81,7 +81,7 @@ const SMALL_WORDS: &[&str] = &[
 const MIN_ACRONYM_LEN: usize = 3;
 
 /// Tokens shorter than this are compared letter for letter, without romanization drift.
-const MIN_DRIFT_LEN: usize = 4;
+const MIN_DRIFT_LEN: usize = 5;
 
 /// When the union of postings would exceed this many aliases, the most common query tokens are
 /// left out of candidate generation.
@@ -92,7 +92,8 @@ const MAX_CANDIDATES: usize = 20_000;
 const LIGHT_WEIGHT: f32 = 0.05;
 
 /// How many edits a token of this length may differ by and still be a fuzzy match. Short tokens
-/// get none: one wrong letter in "Oman" makes another word.
+/// get none: one wrong letter in "Oman" makes another word, and a fuzzy lookup of every
+/// three-letter word would touch much of the vocabulary.
 pub(crate) fn edit_budget(len: usize) -> usize {
     match len {
         0..=3 => 0,
@@ -346,9 +347,9 @@ struct Builder {
 }
 
 impl Builder {
-    /// Indexes the names of one entity, then the acronyms generated from them, so that a name
-    /// the knowledge base lists always wins over an acronym that happens to spell it.
-    fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) {
+    /// Indexes the names of one entity and returns the acronyms generated from them, which are
+    /// added once every name is in (see [`Builder::add_acronyms`]).
+    fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) -> Vec<String> {
         let mut keys_seen: FxHashSet<String> = FxHashSet::default();
         let mut generated: Vec<String> = Vec::new();
         for (i, alias) in entity.names().enumerate() {
@@ -380,11 +381,23 @@ impl Builder {
                 generated.extend(acronyms(&words));
             }
         }
-        for acronym in generated {
-            if keys_seen.insert(acronym.clone()) {
-                let text = acronym.to_ascii_uppercase();
-                self.push_alias(e, &text, &[acronym], AliasSource::Acronym);
-            }
+        generated.retain(|a| !keys_seen.contains(a));
+        generated.sort_unstable();
+        generated.dedup();
+        generated
+    }
+
+    /// Adds generated acronyms, except those that spell a word some name in the knowledge base
+    /// uses: "MAN" or "SAN" made from foreign names would be read as the words they spell.
+    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>) {
+        let kept: Vec<(u32, String)> = generated
+            .into_iter()
+            .flat_map(|(e, acronyms)| acronyms.into_iter().map(move |a| (e, a)))
+            .filter(|(_, a)| !self.vocab_ids.contains_key(a))
+            .collect();
+        for (e, acronym) in kept {
+            let text = acronym.to_ascii_uppercase();
+            self.push_alias(e, &text, &[acronym], AliasSource::Acronym);
         }
     }
 
@@ -493,9 +506,11 @@ impl Builder {
 impl Index {
     pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
         let mut builder = Builder::default();
+        let mut generated = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
-            builder.add_entity(e as u32, entity, normalizer);
+            generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
         }
+        builder.add_acronyms(generated);
         builder.finish(kb.len())
     }
 

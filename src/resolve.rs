@@ -212,7 +212,10 @@ impl Resolver {
             let gap = (first.score - second.score) as f64;
             let w1 = self.entity(first).weight;
             let w2 = self.entity(second).weight;
-            if gap < inner.margin && w1 < WEIGHT_TIE_BREAK * w2 {
+            // A name the knowledge base lists verbatim beats a near spelling of another name
+            // ("Kaldenkirchen" is not "Kaltenkirchen"); two verbatim names are a real tie.
+            let verbatim = first.method == Method::Exact && second.method != Method::Exact;
+            if gap < inner.margin && w1 < WEIGHT_TIE_BREAK * w2 && !verbatim {
                 return None;
             }
         }

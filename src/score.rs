@@ -94,13 +94,20 @@ pub(crate) struct QueryToken {
 /// A different first letter costs more: people seldom mistype it, and names that differ there
 /// are usually other names ("Luanda" and "Ruanda", "Manama" and "Panama").
 pub(crate) fn token_similarity(a: &str, b: &str, edits: usize) -> f32 {
-    let len = a.len().max(b.len()).max(1) as f32;
-    let first = if a.as_bytes().first() == b.as_bytes().first() {
-        0.0
-    } else {
+    let len = a.len().max(b.len()).max(1);
+    // Each edit costs a share of the length; in long words a little less, since they keep
+    // enough letters to be recognised through two typos.
+    let per_edit = match len {
+        0..=5 => 0.8,
+        6..=9 => 0.75,
+        _ => 0.6,
+    } / len as f32;
+    let first = if len <= 7 && a.as_bytes().first() != b.as_bytes().first() {
         FIRST_LETTER_PENALTY
+    } else {
+        0.0
     };
-    (1.0 - 0.8 * edits as f32 / len - first).max(0.0)
+    (1.0 - per_edit * edits as f32 - first).max(0.0)
 }
 
 /// Extra cost of a typo that changes the first letter.

@@ -8,11 +8,17 @@ or apostrophe style):
    and ISO 3166-3 (former names that map to one current code).
 2. scripts/countries/supplement.tsv: hand-curated English display names, acronyms and short
    forms, former names, demonyms, deliberate ambiguity and collision fixes.
-3. Babel: Unicode CLDR territory names in the locales listed in LOCALES.
+3. Babel: Unicode CLDR territory names in every locale Babel ships that has any (see
+   cldr_locales): PRIORITY_LOCALES first, then the others in identifier order.
+4. The ISO 3166-1 alpha-3 code, in capitals ("KAZ"), unless another country has that key.
+
+Names that would mislead are dropped automatically and listed in scripts/countries/dropped.tsv
+(see resolve_conflicts and short_reason): lossy short transliterations, and keys that several
+countries claim, which stay only with the countries whose claim comes from a primary source.
 
 Run with the project's virtualenv python from anywhere:
 
-    python scripts/countries/build.py            # writes data/countries.jsonl
+    python scripts/countries/build.py            # writes data/countries.jsonl and dropped.tsv
     python scripts/countries/build.py --check    # builds and compares, writes nothing
 
 The output is deterministic for fixed versions of pycountry, babel and anyascii (see
@@ -27,13 +33,16 @@ import json
 import re
 import sys
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
+from functools import cache
 from pathlib import Path
 
 try:
     import pycountry
-    from babel import Locale
     from anyascii import anyascii
+    from babel import Locale, localedata
+    from babel.core import get_global, parse_locale
+    from babel.languages import get_official_languages
 except ImportError as exc:  # pragma: no cover - environment problem
     sys.exit(
         f"missing dependency: {exc.name}; install scripts/countries/requirements.txt "
@@ -44,12 +53,25 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SUPPLEMENT = HERE / "supplement.tsv"
 OUTPUT = ROOT / "data" / "countries.jsonl"
+DROPPED = HERE / "dropped.tsv"
 
-# CLDR locales whose territory names become aliases. English comes first so that its
-# spellings win ties; the rest follow in this fixed order.
-LOCALES = [
+# CLDR locales whose territory names come first, in this order: English first so that its
+# spellings win ties, then the 27 locales of the first releases (so that their names keep their
+# places). Every other locale with territory names follows in identifier order (cldr_locales).
+PRIORITY_LOCALES = [
     "en", "fr", "es", "de", "pt", "it", "ru", "uk", "kk", "uz", "ky", "tr", "ar", "fa", "he",
     "hi", "bn", "ur", "zh", "zh_Hant", "ja", "ko", "id", "vi", "th", "pl", "nl",
+]
+
+# Further languages with many speakers or writers, or official in a region the project serves.
+# Not every CLDR locale: names in languages few data sets are written in collide with place
+# names in others ("Poole", "Male", "Prague" are country names somewhere) for little gain.
+EXTRA_LOCALES = [
+    "af", "am", "az", "be", "bg", "bs", "ca", "cs", "cy", "da", "el", "et", "eu", "fi", "fil",
+    "ga", "gl", "gu", "ha", "hr", "hu", "hy", "ig", "is", "ka", "km", "kn", "lo", "lt", "lv",
+    "mk", "ml", "mn", "mr", "ms", "my", "nb", "ne", "pa", "ps", "ro", "si", "sk", "sl", "so",
+    "sq", "sr", "sr_Latn", "sv", "sw", "ta", "te", "tg", "tk", "ug", "uz_Cyrl", "yo", "zu",
+    "pt_PT", "es_419", "en_001", "zh_Hant_HK",
 ]
 
 # ISO 3166-3 (pycountry.historic_countries): which former entries become aliases.
@@ -86,15 +108,49 @@ HISTORIC_EXCLUDED = {
     "YMD": "South Yemen: merged with North Yemen, not a former name of Yemen",
 }
 
-# A non-English CLDR name whose normalized key is shorter than this is left out: once its
-# diacritics are folded away it is a bare syllable ("Ý" -> "y", "Áo" -> "ao", "Úc" -> "uc" in
-# Vietnamese) that would match unrelated text.
-MIN_CLDR_KEY = 3
+# Lossy short names. A name in a non-Latin script whose normalized key has fewer than
+# MIN_KEY_NON_LATIN letters is a transliterated syllable or two ("ꕶꕱ" -> "poo", "عراق" -> "rq",
+# "ไทย" -> "thy"), whatever its source. A Latin-script name whose key has fewer than
+# MIN_KEY_NON_LATIN letters is kept only from a primary source ("UK", "US", "Lao"); from any
+# other ("Ý", "Áo", "Úc" in Vietnamese, "Irã", "Čad") it is a bare syllable or another word.
+# Nothing shorter than MIN_KEY_PRIMARY is kept.
+MIN_KEY_NON_LATIN = 4
+MIN_KEY_PRIMARY = 2
 
-FIELDS = ("name", "alias", "former", "demonym", "drop", "ambiguous")
+FIELDS = ("name", "alias", "former", "demonym", "drop", "ambiguous", "reject")
 
-# Sources whose names are English: these get "Saint"/"St."/"St" and "and"/"&" variants.
-ENGLISH_SOURCES = {"iso", "alias", "former", "demonym", "historic", "cldr:en"}
+# Sources that are primary for the country they are attached to (see is_primary): the ISO
+# names, the curated supplement and the ISO 3166-3 former names. A CLDR name is primary when
+# its locale is Latin-script English or an official language of the territory.
+PRIMARY_SOURCES = {"name", "iso", "alias", "former", "demonym", "historic", "ambiguous"}
+
+# Sources whose names are English: these get "Saint"/"St."/"St" and "and"/"&" variants (and
+# the CLDR names of every Latin-script English locale, see english_locale).
+ENGLISH_SOURCES = {"iso", "alias", "former", "demonym", "historic"}
+
+# Names of no country that the supplement must list as 'reject' (the sanity checks insist):
+# capitals a transliteration comes close to ("Luanda" is the reading of 盧安達, Chinese for
+# Rwanda; "Amman", Oman's "Аман"; "Manama", Monaco's "Манака"), a bare word, a region.
+REQUIRED_REJECTS = ["Luanda", "Amman", "Manama", "Islands", "West Africa"]
+
+# Mirrors of the crate's matching rules that the 'reject' rule needs (src/index.rs,
+# src/score.rs, src/normalize/fold.rs, src/normalize/drift.rs): words the scorer weighs
+# lightly, how many edits a word may be off, what a typo or another romanization costs, the
+# default threshold, and the scripts whose names are matched only against names in the same
+# kind of script (Han, kana, Arabic, Hebrew). An approximation for one-word-per-word queries,
+# not the scorer: it only decides which non-primary names near a 'reject' name are dropped.
+SMALL_WORDS = {
+    "of", "the", "and", "for", "de", "du", "des", "la", "le", "el", "der", "die", "das", "und",
+    "et",
+}
+MATCH_THRESHOLD = 0.85  # canonica.DEFAULT_THRESHOLD
+DRIFT_SIMILARITY = 0.95  # src/score.rs DRIFT
+LOSSY_RANGES = [
+    (0x0590, 0x05FF), (0xFB1D, 0xFB4F),  # Hebrew
+    (0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF),
+    (0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F),  # kana
+    (0x2E80, 0x2FDF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF),
+]
 
 
 # ------------------------------------------------------------------------------------------
@@ -118,61 +174,100 @@ def _wants_decomposition(c: str) -> bool:
     )
 
 
-def _fold(text: str) -> str:
-    """One character at a time to lowercase ASCII letters/digits, "'" or a separator " "."""
-    out = []
+def _is_combining_mark(c: str) -> bool:
+    """unicode_normalization's is_combining_mark: general category Mn, Mc or Me. Not the
+    canonical combining class (unicodedata.combining), which is 0 for most vowel signs of the
+    Brahmic scripts (Devanagari "ा", Bengali "ো", ...): the crate folds those away too."""
+    return unicodedata.category(c) in ("Mn", "Mc", "Me")
 
-    def emit_ascii(s: str) -> None:
+
+def _is_lossy_char(c: str) -> bool:
+    """src/normalize/fold.rs is_lossy_script: Han, kana, Arabic, Hebrew."""
+    o = ord(c)
+    return o > 0x7F and any(a <= o <= b for a, b in LOSSY_RANGES)
+
+
+def _fold(text: str) -> list[tuple[str, bool]]:
+    """One character at a time to lowercase ASCII letters/digits, "'" or a separator " ", each
+    with whether it was read from a lossy script."""
+    out: list[tuple[str, bool]] = []
+
+    def emit_ascii(s: str, lossy: bool) -> None:
         for ch in s:
             if ch.isascii() and ch.isalnum():
-                out.append(ch.lower())
+                out.append((ch.lower(), lossy))
             elif ch in "'`":
-                out.append("'")
+                out.append(("'", lossy))
             else:
-                out.append(" ")
+                out.append((" ", lossy))
 
     for c in text:
+        lossy = _is_lossy_char(c)
         if c.isascii():
-            emit_ascii(c)
-        elif c in _INVISIBLE or unicodedata.combining(c):
+            emit_ascii(c, False)
+        elif c in _INVISIBLE or _is_combining_mark(c):
             continue
         elif c in _APOSTROPHES:
-            out.append("'")
+            out.append(("'", lossy))
         elif c in _PERIODS or c in _HYPHENS or c.isspace() or unicodedata.category(c) == "Cc":
-            out.append(" ")
+            out.append((" ", lossy))
         elif not _wants_decomposition(c):
-            emit_ascii(anyascii(c))
+            emit_ascii(anyascii(c), lossy)
         else:
             for d in unicodedata.normalize("NFKD", c):
                 if d.isascii():
-                    emit_ascii(d)
-                elif unicodedata.combining(d):
+                    emit_ascii(d, lossy)
+                elif _is_combining_mark(d):
                     continue
                 elif d in _APOSTROPHES:
-                    out.append("'")
+                    out.append(("'", lossy))
                 elif d in _HYPHENS or d.isspace():
-                    out.append(" ")
+                    out.append((" ", lossy))
                 else:
-                    emit_ascii(anyascii(d))
-    return "".join(out)
+                    emit_ascii(anyascii(d), lossy)
+    return out
 
 
-def norm_tokens(text: str) -> list[str]:
+@cache
+def marked_tokens(text: str) -> tuple[tuple[str, bool], ...]:
+    """The crate's tokens of `text`, each with whether it was read from a lossy script (such a
+    token only ever meets tokens of its own kind in the crate)."""
     tokens = []
-    for raw in _fold(text).split():
+    pieces = _fold(text) + [(" ", False)]
+    word, lossy = "", False
+    for ch, from_lossy in pieces:
+        if ch != " ":
+            word += ch
+            lossy |= from_lossy and ch != "'"
+            continue
+        raw = word
         if "'" in raw:
             head, _, tail = raw.rpartition("'")
             if tail == "s" and head.replace("'", ""):
                 raw = head  # possessive "'s" is dropped
             raw = raw.replace("'", "")
         if raw:
-            tokens.append(raw)
-    return tokens
+            tokens.append((raw, lossy))
+        word, lossy = "", False
+    return tuple(tokens)
 
 
+def norm_tokens(text: str) -> list[str]:
+    return [t for t, _ in marked_tokens(text)]
+
+
+@cache
 def nkey(text: str) -> str:
     """Compact normalized key: tokens joined without spaces ("U.A.E." and "UAE" -> "uae")."""
     return "".join(norm_tokens(text))
+
+
+@cache
+def ckey(text: str) -> str:
+    """The key two names collide on in the crate: nkey with each token read from a lossy script
+    marked "^" (src/normalize/mod.rs match_text), since such a token never meets a token read
+    from another script: Arabic "سودان" (Sudan) is "^swdn", Odia "ସ୍ୱିଡେନ" (Sweden) "swdn"."""
+    return "".join(("^" if lossy else "") + t for t, lossy in marked_tokens(text))
 
 
 def dkey(text: str) -> str:
@@ -190,6 +285,116 @@ def clean(text: str) -> str:
 
 def has_letter(text: str) -> bool:
     return any(unicodedata.category(ch).startswith("L") for ch in text)
+
+
+def is_latin(text: str) -> bool:
+    """Every letter is a Latin letter (any accents, full-width forms included)."""
+    letters = [ch for ch in text if unicodedata.category(ch).startswith("L")]
+    return bool(letters) and all("LATIN" in unicodedata.name(ch, "") for ch in letters)
+
+
+def has_unassigned(text: str) -> bool:
+    """A character this Python's Unicode database does not know (a script newer than it)."""
+    return any(unicodedata.category(ch) == "Cn" for ch in text)
+
+
+def is_lossy(text: str) -> bool:
+    """Every letter is in a script the crate matches only against its own kind (Han, kana,
+    Arabic, Hebrew): a Latin query never meets the name, whatever its transliteration."""
+    letters = [ord(ch) for ch in text if unicodedata.category(ch).startswith("L")]
+    return bool(letters) and all(any(a <= o <= b for a, b in LOSSY_RANGES) for o in letters)
+
+
+def edit_budget(n: int) -> int:
+    """Edits a word of n letters may be off by and still match (src/index.rs, generous side)."""
+    return 0 if n <= 2 else 1 if n <= 7 else 2
+
+
+def osa(a: str, b: str) -> int:
+    """Optimal string alignment distance (edits with adjacent transpositions)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+_DRIFT_GROUPS = [
+    ("tsch", "ch"), ("dzh", "i"), ("sch", "sh"), ("tch", "ch"), ("zh", "i"), ("kh", "h"),
+    ("ph", "f"), ("ck", "k"), ("ou", "u"), ("dj", "i"),
+]
+
+
+def drift_key(word: str) -> str:
+    """Romanization drift key (src/normalize/drift.rs, without the -ev/-ov endings): letter
+    groups spelled one way, q/c/w/y/j/z/x folded, doubled consonants made single."""
+    out, i = [], 0
+    while i < len(word):
+        for src, dst in _DRIFT_GROUPS:
+            if word.startswith(src, i):
+                out.append(dst)
+                i += len(src)
+                break
+        else:
+            c, nxt = word[i], word[i + 1 : i + 2]
+            out.append({"q": "k", "w": "v", "y": "i", "j": "i", "z": "s", "x": "ks"}.get(c, c))
+            if c == "c" and nxt != "h":
+                out[-1] = "k"
+            i += 1
+    folded = ""
+    for c in "".join(out):
+        if not folded.endswith(c) or c in "aeiou" or c.isdigit():
+            folded += c
+    return folded
+
+
+def token_similarity(a: str, b: str, edits: int) -> float:
+    """src/score.rs token_similarity: each edit costs a share of the length, a different first
+    letter costs FIRST_LETTER_PENALTY more in words of up to 7 letters."""
+    n = max(len(a), len(b), 1)
+    per_edit = (0.8 if n <= 5 else 0.75 if n <= 9 else 0.6) / n
+    first = 0.1 if n <= 7 and a[:1] != b[:1] else 0.0
+    return max(0.0, 1.0 - per_edit * edits - first)
+
+
+def reach_score(alias: str, query: str) -> float:
+    """An estimate of how well `query` alone would match `alias` in the crate: word for word,
+    small words left out, the weakest pair deciding (equal 1; same romanization-drift key 0.95;
+    a typo within the edit budget token_similarity). 0 for names in lossy scripts, which the
+    crate never compares with Latin text, and for a different number of words."""
+    if is_lossy(alias):
+        return 0.0
+    a = [t for t in norm_tokens(alias) if t not in SMALL_WORDS]
+    q = [t for t in norm_tokens(query) if t not in SMALL_WORDS]
+    if not a or not q:
+        return 0.0
+    if "".join(a) == "".join(q):
+        return 1.0
+    if len(a) != len(q):
+        return 0.0
+    score = 1.0
+    for x, y in zip(q, a, strict=True):
+        if x == y:
+            continue
+        sims = [0.0]
+        edits = osa(x, y)
+        if edits <= edit_budget(max(len(x), len(y))):
+            sims.append(token_similarity(x, y, edits))
+        if len(x) >= 4 and drift_key(x) == drift_key(y):
+            sims.append(DRIFT_SIMILARITY)
+        score = min(score, max(sims))
+    return score
+
+
+def within_reach(alias: str, query: str) -> bool:
+    """Whether a query for `query` would likely resolve to a country that has `alias`."""
+    return reach_score(alias, query) >= MATCH_THRESHOLD
 
 
 # ------------------------------------------------------------------------------------------
@@ -288,6 +493,7 @@ def historic_aliases(current: set[str]) -> dict[str, list[str]]:
 def read_supplement(path: Path, current: set[str]):
     per_id: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     ambiguous: list[tuple[list[str], list[str]]] = []
+    rejected: list[str] = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -301,6 +507,11 @@ def read_supplement(path: Path, current: set[str]):
         values = [clean(v) for v in rest.split(" | ")]
         if any(not v for v in values):
             raise SystemExit(f"{path.name}:{lineno}: empty value")
+        if field == "reject":
+            if ids_text != "*":
+                raise SystemExit(f"{path.name}:{lineno}: 'reject' takes '*' as its id")
+            rejected.extend(values)
+            continue
         ids = ids_text.split(",")
         for i in ids:
             if i not in current:
@@ -313,31 +524,273 @@ def read_supplement(path: Path, current: set[str]):
         if field == "name" and (per_id[ids[0]]["name"] or len(values) != 1):
             raise SystemExit(f"{path.name}:{lineno}: one name per id")
         per_id[ids[0]][field].extend(values)
-    return per_id, ambiguous
+    return per_id, ambiguous, rejected
 
 
-def cldr_names() -> dict[str, list[tuple[str, str]]]:
-    """alpha-2 -> [(locale, name)] in LOCALES order."""
+# ------------------------------------------------------------------------------------------
+# CLDR locales
+# ------------------------------------------------------------------------------------------
+
+def _likely_script(language: str) -> str | None:
+    likely = get_global("likely_subtags").get(language)
+    return parse_locale(likely)[2] if likely else None
+
+
+def locale_script(loc: str) -> str | None:
+    """The script a locale writes in: its own script subtag, else its language's likely one."""
+    language, _, script, *_ = parse_locale(loc)
+    return script or _likely_script(language)
+
+
+def locale_parent(loc: str) -> str:
+    """The CLDR parent of a locale, as Babel resolves inheritance (babel.localedata.load)."""
+    parent = get_global("parent_exceptions").get(loc)
+    if parent:
+        return parent
+    language, territory, script, variant, *rest = parse_locale(loc)
+    if script and not territory and not variant and not any(rest):
+        if script != _likely_script(language):
+            return "root"  # a non-likely script ("sr_Latn", "zh_Hant") starts afresh
+    parts = loc.split("_")
+    return "root" if len(parts) == 1 else "_".join(parts[:-1])
+
+
+@cache
+def territory_names(loc: str) -> dict[str, str]:
+    """Alpha-2 -> name in one locale, with the names the locale inherits (none for root)."""
+    if loc == "root":
+        return {}
+    return {
+        code: clean(name)
+        for code, name in Locale.parse(loc).territories.items()
+        if len(code) == 2 and code.isalpha()
+    }
+
+
+def own_names(loc: str) -> dict[str, str]:
+    """The names a locale adds to what it inherits: all of a base language's or of a script
+    variant that starts afresh ("sr_Latn"), only the differing ones of a regional variant
+    ("pt_PT" over "pt", "en_GB" over "en_001")."""
+    inherited = territory_names(locale_parent(loc))
+    return {c: n for c, n in territory_names(loc).items() if inherited.get(c) != n}
+
+
+def cldr_locales() -> list[str]:
+    """Every locale Babel ships that adds territory names of its own, in a fixed order.
+
+    Base languages and script variants give their full lists; a regional variant is used only
+    for the names it spells differently from its parent, and left out when it has none (pure
+    regional duplicates: "en_GB" = "en_001", "es_MX" mostly = "es_419", "de_AT" = "de")."""
+    available = set(localedata.locale_identifiers())
+    missing = [loc for loc in PRIORITY_LOCALES if loc not in available]
+    if missing:
+        raise SystemExit(f"Babel lacks the priority locales {missing}")
+    missing = [loc for loc in EXTRA_LOCALES if loc not in available]
+    if missing:
+        raise SystemExit(f"Babel lacks the extra locales {missing}")
+    rest = sorted(loc for loc in EXTRA_LOCALES if loc not in PRIORITY_LOCALES and own_names(loc))
+    return PRIORITY_LOCALES + rest
+
+
+def cldr_names(locales: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """alpha-2 -> [(locale, name)] in locale order."""
     out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for loc in LOCALES:
-        territories = Locale.parse(loc).territories
-        for code, name in territories.items():
-            if len(code) == 2 and code.isalpha():
-                out[code].append((loc, clean(name)))
+    for loc in locales:
+        for code, name in own_names(loc).items():
+            out[code].append((loc, name))
     return out
+
+
+def english_locale(loc: str) -> bool:
+    """English written in the Latin script ("en", "en_001", "en_AU"; not "en_Dsrt")."""
+    return parse_locale(loc)[0] == "en" and locale_script(loc) == "Latn"
+
+
+@cache
+def official_languages(territory: str) -> frozenset[tuple[str, str | None]]:
+    """(language, script) of the official and de-facto official languages of a territory, by
+    Babel's CLDR territory language data; the script is the language's likely script when the
+    data names none ("sr" -> Cyrl; "sr_Latn" -> Latn)."""
+    out = set()
+    for code in get_official_languages(territory, de_facto=True):
+        language, _, script, *_ = parse_locale(code)
+        out.add((language, script or _likely_script(language)))
+    return frozenset(out)
+
+
+def is_primary(source: str, cid: str) -> bool:
+    """Whether a name from this source is a primary claim for entity `cid`: pycountry (ISO and
+    ISO 3166-3), the supplement, the display name, and the CLDR name in Latin-script English or
+    in an official language of the territory, written in that language's script."""
+    if source in PRIMARY_SOURCES:
+        return True
+    if source.startswith("cldr:"):
+        loc = source[5:]
+        if english_locale(loc):
+            return True
+        return (parse_locale(loc)[0], locale_script(loc)) in official_languages(cid)
+    return False
+
+
+def short_reason(name: str, primary: bool) -> str | None:
+    """Why a name is too short (or unreadable) to keep, or None when it may stay."""
+    n = len(nkey(name))
+    if has_unassigned(name):
+        return "unassigned-characters"
+    if not is_latin(name):
+        return "short-non-latin" if n < MIN_KEY_NON_LATIN else None
+    if n < MIN_KEY_PRIMARY:
+        return "short-latin"
+    if n < MIN_KEY_NON_LATIN and not primary:
+        return "short-latin-not-primary"
+    return None
 
 
 # ------------------------------------------------------------------------------------------
 # Build
 # ------------------------------------------------------------------------------------------
 
-def build(verbose: bool = True) -> list[dict]:
+class Dropped:
+    """Every name the build leaves out, grouped for dropped.tsv and the summary."""
+
+    # Automatic decisions first, then the curated ones (supplement), in report order.
+    REASONS = {
+        "short-non-latin": "non-Latin name, normalized key shorter than "
+        f"{MIN_KEY_NON_LATIN} letters",
+        "short-latin-not-primary": "Latin name from a non-primary source, key shorter than "
+        f"{MIN_KEY_NON_LATIN} letters",
+        "short-latin": f"Latin name, key shorter than {MIN_KEY_PRIMARY} letters",
+        "unassigned-characters": "characters Python's Unicode database does not know yet "
+        "(a script newer than it): neither checked nor reproducible",
+        "near-rejected": "name that a query for a supplement 'reject' name (a city, a region) "
+        "would likely match, when none of the country's names that it would match is primary",
+        "conflict-not-primary": "key claimed by several countries: kept by the one with a "
+        "primary claim, dropped from the others",
+        "conflict-display-name": "key is another country's display name: dropped from the "
+        "others, though their claim is primary too",
+        "conflict-several-primary": "key claimed by several countries with primary claims "
+        "and no deliberate ambiguity: dropped from all",
+        "conflict-no-primary": "key claimed by several countries, none primary: dropped from all",
+        "prefix-initial": "non-primary name made of a one-letter prefix and a name the country "
+        "already has ('i-Iran'): the crate would read the letter as an initial",
+        "alpha3-taken": "alpha-3 code equal to another country's name or alias: not added",
+        "supplement-drop": "supplement 'drop' on this country",
+        "ambiguity-owner": "deliberately ambiguous name, belongs to its group only",
+    }
+    AUTOMATIC = [r for r in REASONS if not r.startswith(("supplement-", "ambiguity-"))]
+
+    def __init__(self) -> None:
+        # (reason, key) -> {"ids": set, "kept": set, "claims": [(cid, source, alias)]}
+        self.entries: dict[tuple[str, str], dict] = {}
+
+    def add(self, reason: str, key: str, cid: str, claims, kept=()) -> None:
+        assert reason in self.REASONS, reason
+        e = self.entries.setdefault((reason, key), {"ids": set(), "kept": set(), "claims": []})
+        e["ids"].add(cid)
+        e["kept"].update(kept)
+        for claim in claims:
+            if claim not in e["claims"]:
+                e["claims"].append(claim)
+
+    def settle(self, records: list[dict]) -> None:
+        """Forgets the countries that still have a key through another name ("USA" from Danish
+        CLDR is too short, but the supplement's "USA" stays): only real losses are listed."""
+        keys = {r["id"]: {ckey(n) for n in [r["name"], *r["aliases"]]} for r in records}
+        for (reason, key), e in list(self.entries.items()):
+            e["ids"] = {cid for cid in e["ids"] if key not in keys[cid]}
+            e["claims"] = [c for c in e["claims"] if c[0] in e["ids"] | e["kept"]]
+            if not e["ids"]:
+                del self.entries[(reason, key)]
+
+    def dropped_from(self, reason: str, cid: str) -> bool:
+        return any(r == reason and cid in e["ids"] for (r, _), e in self.entries.items())
+
+    def counts(self) -> Counter:
+        return Counter(reason for reason, _ in self.entries)
+
+    def render(self) -> str:
+        lines = [
+            "# Names left out of data/countries.jsonl, written by scripts/countries/build.py "
+            "(do not edit).",
+            "# One line per (reason, normalized key). dropped_from: the ids that lost the key; "
+            "kept_by: the ids that keep it;",
+            "# claims: id source name, for every name with that key the countries had "
+            "(* marks a primary source).",
+            "# Keys are the crate's compact keys; ^ marks a token read from Han, kana, Arabic or "
+            "Hebrew script.",
+            "#",
+        ]
+        lines += [f"# {r}: {text}" for r, text in self.REASONS.items()]
+        lines.append("key\treason\tdropped_from\tkept_by\tclaims")
+        order = {r: i for i, r in enumerate(self.REASONS)}
+        entries = sorted(self.entries.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
+        for (reason, key), e in entries:
+            claims = "; ".join(
+                f"{cid} {'*' if is_primary(src, cid) else ''}{src} {alias}"
+                for cid, src, alias in sorted(e["claims"], key=lambda c: c[0])
+            )
+            lines.append(
+                "\t".join(
+                    [key, reason, ",".join(sorted(e["ids"])), ",".join(sorted(e["kept"])), claims]
+                )
+            )
+        return "".join(line + "\n" for line in lines)
+
+
+def resolve_conflicts(
+    candidates: dict[str, list[tuple[str, str]]],
+    names: dict[str, str],
+    ambiguous_keys: dict[str, set[str]],
+    dropped: Dropped,
+) -> None:
+    """Keys claimed by several countries, outside the deliberate ambiguity groups.
+
+    A country's claim is primary when one of its names with that key comes from a primary
+    source (is_primary). The key stays with the only country that has a primary claim and is
+    dropped from the others; when none or several have one, it is dropped from all. A display
+    name is never dropped: its key stays with that country and leaves every other one."""
+    claims: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for cid, name in names.items():
+        claims[ckey(name)][cid].append(("name", name))
+    for cid, cands in candidates.items():
+        for source, alias in cands:
+            claims[ckey(alias)][cid].append((source, alias))
+    remove: dict[str, set[str]] = defaultdict(set)
+    for key in sorted(claims):
+        by_id = claims[key]
+        if len(by_id) < 2 or key in ambiguous_keys:
+            continue
+        every = [(cid, s, a) for cid in sorted(by_id) for s, a in by_id[cid]]
+        named = sorted(cid for cid in by_id if any(s == "name" for s, _ in by_id[cid]))
+        primary = sorted(cid for cid in by_id if any(is_primary(s, cid) for s, _ in by_id[cid]))
+        if len(named) > 1:
+            raise SystemExit(f"display names {named} share the key {key!r}")
+        if named:
+            keep = set(named)
+            reason = "conflict-display-name" if len(primary) > 1 else "conflict-not-primary"
+        elif len(primary) == 1:
+            keep, reason = set(primary), "conflict-not-primary"
+        elif primary:
+            keep, reason = set(), "conflict-several-primary"
+        else:
+            keep, reason = set(), "conflict-no-primary"
+        for cid in sorted(set(by_id) - keep):
+            remove[cid].add(key)
+            dropped.add(reason, key, cid, every, keep)
+    for cid, keys in remove.items():
+        candidates[cid] = [(s, a) for s, a in candidates[cid] if ckey(a) not in keys]
+
+
+def build(verbose: bool = True) -> tuple[list[dict], Dropped]:
     log = print if verbose else (lambda *a, **k: None)
     countries = sorted(pycountry.countries, key=lambda c: c.alpha_2)
     current = {c.alpha_2 for c in countries}
-    supplement, ambiguous = read_supplement(SUPPLEMENT, current)
+    supplement, ambiguous, rejected = read_supplement(SUPPLEMENT, current)
     historic = historic_aliases(current)
-    cldr = cldr_names()
+    locales = cldr_locales()
+    cldr = cldr_names(locales)
+    english = {f"cldr:{loc}" for loc in locales if english_locale(loc)}
+    dropped = Dropped()
 
     records = {}
     # (id) -> list of (source, alias) in order
@@ -350,15 +803,17 @@ def build(verbose: bool = True) -> list[dict]:
         cands += [("former", v) for v in sup.get("former", [])]
         cands += [("historic", clean(v)) for v in historic.get(c.alpha_2, [])]
         cands += [("demonym", v) for v in sup.get("demonym", [])]
-        for loc, n in cldr.get(c.alpha_2, []):
-            if loc != "en" and len(nkey(n)) < MIN_CLDR_KEY:
-                log(f"short: left out {loc} {n!r} ({nkey(n)!r}) for {c.alpha_2}")
-                continue
-            cands.append((f"cldr:{loc}", n))
+        cands += [(f"cldr:{loc}", n) for loc, n in cldr.get(c.alpha_2, [])]
         expanded = []
         for source, alias in cands:
-            forms = english_variants(alias) if source in ENGLISH_SOURCES else [alias]
-            expanded += [(source, f) for f in forms]
+            english_source = source in ENGLISH_SOURCES or source in english
+            forms = english_variants(alias) if english_source else [alias]
+            for form in forms:
+                reason = short_reason(form, is_primary(source, c.alpha_2))
+                if reason:
+                    dropped.add(reason, ckey(form), c.alpha_2, [(c.alpha_2, source, form)])
+                    continue
+                expanded.append((source, form))
         candidates[c.alpha_2] = expanded
         records[c.alpha_2] = {
             "id": c.alpha_2,
@@ -369,18 +824,37 @@ def build(verbose: bool = True) -> list[dict]:
             "numeric": c.numeric,
         }
 
+    # Names of no country (supplement 'reject'): a country loses its names that a query for one
+    # of them would likely match (within_reach) when they all come from non-primary sources.
+    # When one of them is primary the country keeps them all (dropping the others would not
+    # stop the match) and the build says so.
+    for cid, cands in candidates.items():
+        for r in rejected:
+            near = [(s, a) for s, a in cands if within_reach(a, r)]
+            if not near:
+                continue
+            if any(is_primary(s, cid) for s, _ in near):
+                log(f"reject: {cid} keeps {sorted({a for _, a in near})}, within reach of {r!r}: "
+                    "a primary name is among them")
+                continue
+            for s, a in near:
+                dropped.add("near-rejected", ckey(a), cid, [(cid, s, a)])
+            cands = [(s, a) for s, a in cands if (s, a) not in near]
+        candidates[cid] = cands
+
     # Deliberate ambiguity: each listed name on every listed entity and on no other.
     ambiguous_keys: dict[str, set[str]] = {}
     for ids, names in ambiguous:
         for n in names:
-            ambiguous_keys[nkey(n)] = set(ids)
+            ambiguous_keys[ckey(n)] = set(ids)
     for cid, cands in candidates.items():
         kept = []
         for source, alias in cands:
-            owners = ambiguous_keys.get(nkey(alias))
+            owners = ambiguous_keys.get(ckey(alias))
             if owners is not None and cid not in owners:
                 log(f"ambiguity: removed {alias!r} ({source}) from {cid}; it belongs to "
                     f"{sorted(owners)} only")
+                dropped.add("ambiguity-owner", ckey(alias), cid, [(cid, source, alias)], owners)
                 continue
             kept.append((source, alias))
         candidates[cid] = kept
@@ -390,15 +864,38 @@ def build(verbose: bool = True) -> list[dict]:
 
     # Collision fixes from the supplement.
     for cid, sup in supplement.items():
-        drops = {nkey(d): d for d in sup.get("drop", [])}
+        drops = {ckey(d): d for d in sup.get("drop", [])}
         if not drops:
             continue
         before = candidates[cid]
-        candidates[cid] = [(s, a) for s, a in before if nkey(a) not in drops]
-        hit = {nkey(a) for s, a in before if nkey(a) in drops}
+        candidates[cid] = [(s, a) for s, a in before if ckey(a) not in drops]
+        hit = set()
+        for s, a in before:
+            if ckey(a) in drops:
+                hit.add(ckey(a))
+                dropped.add("supplement-drop", ckey(a), cid, [(cid, s, a)])
         for k, d in drops.items():
             if k not in hit:
                 raise SystemExit(f"supplement: 'drop {d}' on {cid} removes nothing; delete it")
+
+    # Keys several countries claim: kept only where the claim is primary.
+    names = {cid: rec["name"] for cid, rec in records.items()}
+    resolve_conflicts(candidates, names, ambiguous_keys, dropped)
+
+    # A one-letter prefix joined by a hyphen (a noun-class prefix or an article: Zulu "i-Iran",
+    # Swati "E-Andorra", Maltese "l-Albanija") in front of a name the country already has: the
+    # crate reads the letter as an initial, so "i-Iran" would answer "Irak Iran". The bare name
+    # is kept; the prefixed one goes.
+    for cid, cands in candidates.items():
+        keys = {ckey(a) for _, a in cands} | {ckey(names[cid])}
+        kept = []
+        for source, alias in cands:
+            m = re.match(r"(\w)[-\u2010\u2011]\s*(\S.*)$", alias)
+            if m and not is_primary(source, cid) and ckey(m.group(2)) in keys:
+                dropped.add("prefix-initial", ckey(alias), cid, [(cid, source, alias)])
+                continue
+            kept.append((source, alias))
+        candidates[cid] = kept
 
     # Deduplicate, keep order, never repeat the name.
     for cid, rec in records.items():
@@ -412,12 +909,41 @@ def build(verbose: bool = True) -> list[dict]:
             aliases.append(alias)
         rec["aliases"] = aliases
 
-    # Collisions: a normalized key carried by two ids that is not deliberately ambiguous.
+    # ISO 3166-1 alpha-3 codes, in capitals, unless another country has that key. An alias
+    # that differs only in case ("BiH", "Lao") is written as the code, in its place.
+    holders: dict[str, set[str]] = defaultdict(set)
+    for cid, rec in records.items():
+        for n in [rec["name"], *rec["aliases"]]:
+            holders[ckey(n)].add(cid)
+    for cid, rec in records.items():
+        code = rec["alpha3"]
+        others = sorted(holders.get(ckey(code), set()) - {cid})
+        if others:
+            claims = [(cid, "alpha3", code)] + [
+                (o, "alias", n)
+                for o in others
+                for n in [records[o]["name"], *records[o]["aliases"]]
+                if ckey(n) == ckey(code)
+            ]
+            dropped.add("alpha3-taken", ckey(code), cid, claims, others)
+            continue
+        if dkey(code) == dkey(rec["name"]):
+            raise SystemExit(f"{cid}: display name equals the alpha-3 code {code}")
+        same = [i for i, a in enumerate(rec["aliases"]) if dkey(a) == dkey(code)]
+        if same:
+            if rec["aliases"][same[0]] != code:
+                log(f"alpha-3: {cid} alias {rec['aliases'][same[0]]!r} written as {code!r}")
+            rec["aliases"][same[0]] = code
+        else:
+            rec["aliases"].append(code)
+
+    # Collisions: a normalized key carried by two ids that is not deliberately ambiguous
+    # (resolve_conflicts leaves none: a failure here is a bug of this script).
     owners: dict[str, set[str]] = defaultdict(set)
     spelled: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cid, rec in records.items():
         for n in [rec["name"], *rec["aliases"]]:
-            k = nkey(n)
+            k = ckey(n)
             owners[k].add(cid)
             spelled[(k, cid)].append(n)
     collisions = {
@@ -427,16 +953,16 @@ def build(verbose: bool = True) -> list[dict]:
         detail = "; ".join(f"{cid}: {spelled[(k, cid)]}" for cid in sorted(collisions[k]))
         print(f"collision: {k!r} -> {detail}", file=sys.stderr)  # even with --quiet
     if collisions:
-        raise SystemExit(
-            f"{len(collisions)} unresolved collision(s): add 'drop' lines to {SUPPLEMENT.name}"
-        )
+        raise SystemExit(f"{len(collisions)} unresolved collision(s)")
 
     out = [records[cid] for cid in sorted(records)]
-    sanity(out, ambiguous)
-    return out
+    dropped.settle(out)
+    sanity(out, ambiguous, dropped, rejected)
+    log(f"CLDR: {len(locales)} locales with territory names of their own")
+    return out, dropped
 
 
-def sanity(records: list[dict], ambiguous) -> None:
+def sanity(records: list[dict], ambiguous, dropped: Dropped, rejected: list[str]) -> None:
     def fail(msg: str) -> None:
         raise SystemExit(f"sanity check failed: {msg}")
 
@@ -491,15 +1017,50 @@ def sanity(records: list[dict], ambiguous) -> None:
     # Ambiguous names: on every listed entity, on no other, and never anyone's display name.
     for group_ids, names in ambiguous:
         for n in names:
-            k = nkey(n)
+            k = ckey(n)
             holders = {
-                r["id"] for r in records if any(nkey(a) == k for a in r["aliases"])
+                r["id"] for r in records if any(ckey(a) == k for a in r["aliases"])
             }
             if holders != set(group_ids):
                 fail(f"ambiguous {n!r} is on {sorted(holders)}, expected {sorted(group_ids)}")
             for r in records:
-                if nkey(r["name"]) == k:
+                if ckey(r["name"]) == k:
                     fail(f"{r['id']} is named by the ambiguous {n!r}")
+
+    # The file: one line per entity.
+    lines = render(records).count("\n")
+    if lines != 249:
+        fail(f"the file would have {lines} lines, expected 249")
+
+    # Alpha-3 codes: every entity has its own, in capitals, unless dropped for a listed reason.
+    for r in records:
+        if r["alpha3"] not in r["aliases"] and not dropped.dropped_from("alpha3-taken", r["id"]):
+            fail(f"{r['id']} lacks its alpha-3 alias {r['alpha3']!r}")
+        for a in r["aliases"]:
+            if re.fullmatch(r"[A-Z]{3}", a) and a != r["alpha3"] and any(
+                a == o["alpha3"] for o in records
+            ):
+                fail(f"{r['id']} carries another entity's alpha-3 code {a!r}")
+
+    # Cities, regions and words that are no country's name: listed as 'reject', and no name a
+    # query for one of them could match (a Chinese, Japanese, Arabic or Hebrew name is never
+    # compared with Latin text by the crate: 盧安達, Rwanda, stays although it reads "Luanda").
+    listed = {nkey(n) for n in rejected}
+    for n in REQUIRED_REJECTS:
+        if nkey(n) not in listed:
+            fail(f"{n!r} must be listed as 'reject' in {SUPPLEMENT.name}")
+    for r in records:
+        for a in [r["name"], *r["aliases"]]:
+            for n in rejected:
+                if reach_score(a, n) == 1.0:
+                    fail(f"{r['id']} has {a!r}, which is {n!r}")
+
+    # Lossy short names.
+    for r in records:
+        for a in r["aliases"]:
+            n = len(nkey(a))
+            if n < MIN_KEY_PRIMARY or (n < MIN_KEY_NON_LATIN and not is_latin(a)):
+                fail(f"{r['id']}: alias {a!r} is too short ({nkey(a)!r})")
 
     # Names that must stay apart.
     for a, b in [("DM", "DO"), ("NE", "NG"), ("SD", "SS"), ("CG", "CD"), ("KP", "KR")]:
@@ -515,26 +1076,39 @@ def render(records: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="compare with the file, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the files, write nothing"
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     args = parser.parse_args()
 
-    records = build(verbose=not args.quiet)
-    text = render(records)
+    records, dropped = build(verbose=not args.quiet)
+    outputs = {OUTPUT: render(records), DROPPED: dropped.render()}
     n_aliases = sum(len(r["aliases"]) for r in records)
-    summary = f"{len(records)} entries, {n_aliases} aliases"
+    n_codes = sum(r["alpha3"] in r["aliases"] for r in records)
+    counts = dropped.counts()
+    summary = f"{len(records)} entries, {n_aliases} aliases ({n_codes} alpha-3 codes)"
+    print("dropped (normalized key, reason): " + ", ".join(
+        f"{r} {counts[r]}" for r in Dropped.REASONS if counts[r]
+    ) + f"; {sum(counts[r] for r in Dropped.AUTOMATIC)} automatic, listed in "
+        f"{DROPPED.relative_to(ROOT)}")
     if args.check:
-        existing = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-        if existing != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is out of date ({summary})", file=sys.stderr)
+        stale = [
+            path for path, text in outputs.items()
+            if (path.read_text(encoding="utf-8") if path.exists() else "") != text
+        ]
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date ({summary})", file=sys.stderr)
+        if stale:
             return 1
         print(f"{OUTPUT.relative_to(ROOT)} is up to date ({summary})")
         return 0
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = OUTPUT.with_suffix(".jsonl.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(OUTPUT)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {summary}")
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    print(f"wrote {OUTPUT.relative_to(ROOT)}: {summary}; {DROPPED.relative_to(ROOT)}")
     return 0
 
 

@@ -66,10 +66,12 @@ pub(crate) fn drift_key(token: &str) -> String {
         }
         i += 1;
     }
-    // Doubled letters are one letter ("Kassym", "Kasym").
+    // Doubled consonants are one ("Kassym", "Kasym"); doubled vowels are kept, since they
+    // are written on purpose ("Maael" is not "Mael").
     let mut folded = String::with_capacity(out.len());
     for c in out.chars() {
-        if !folded.ends_with(c) || c.is_ascii_digit() {
+        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u');
+        if !folded.ends_with(c) || vowel || c.is_ascii_digit() {
             folded.push(c);
         }
     }
