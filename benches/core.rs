@@ -11,7 +11,10 @@ fn bench_normalize(c: &mut Criterion) {
     for (label, text) in [
         ("ascii", "President Kassym-Jomart Tokayev"),
         ("cyrillic", "Президент Касым-Жомарт Токаев"),
-        ("punctuated", "U.A.E. Ministry of Foreign Affairs’ statement"),
+        (
+            "punctuated",
+            "U.A.E. Ministry of Foreign Affairs’ statement",
+        ),
     ] {
         group.bench_function(label, |b| b.iter(|| normalize(black_box(text))));
     }
@@ -29,10 +32,16 @@ fn bench_resolve(c: &mut Criterion) {
         ("countries/acronym", &countries, "U.A.E."),
         ("countries/typo", &countries, "Kazakstan"),
         ("countries/none", &countries, "Washington Post"),
-        ("seed/title+surname", &seed, "Israeli Prime Minister Netanyahu"),
+        (
+            "seed/title+surname",
+            &seed,
+            "Israeli Prime Minister Netanyahu",
+        ),
         ("seed/romanization", &seed, "Tokajew"),
     ] {
-        group.bench_function(label, |b| b.iter(|| resolver.resolve(black_box(name), None)));
+        group.bench_function(label, |b| {
+            b.iter(|| resolver.resolve(black_box(name), None))
+        });
     }
     group.finish();
 }
