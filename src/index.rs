@@ -535,6 +535,25 @@ impl Index {
         self.alias_text.get(a)
     }
 
+    /// Alias `a` without spaces, legal forms or lossy transliterations, for comparing
+    /// spellings whole.
+    pub fn spelled(&self, a: u32) -> String {
+        self.spelled_words(a).collect()
+    }
+
+    /// The length of [`Index::spelled`], without building it.
+    pub fn spelled_len(&self, a: u32) -> usize {
+        self.spelled_words(a).map(str::len).sum()
+    }
+
+    fn spelled_words(&self, a: u32) -> impl Iterator<Item = &str> {
+        self.alias_tokens
+            .get(a)
+            .iter()
+            .map(|&v| self.vocab.get(v))
+            .filter(|w| !is_legal_form(w) && !is_lossy_text(w))
+    }
+
     /// The text of vocabulary token `v`.
     pub fn word(&self, v: u32) -> &str {
         self.vocab.get(v)

@@ -39,6 +39,9 @@ pub(crate) struct Query {
     words: Vec<QueryToken>,
     /// Where the name starts once titles are skipped.
     name_at: usize,
+    /// The whole query without spaces, for comparing spellings; empty when the query holds
+    /// a lossy transliteration.
+    pub spelled: String,
 }
 
 fn join(tokens: &[Token]) -> String {
@@ -178,6 +181,11 @@ impl Query {
             keys,
             only_titles: is_only_titles(&tokens),
             readings,
+            spelled: if tokens.iter().any(|t| t.lossy) {
+                String::new()
+            } else {
+                compact(&key)
+            },
             words,
             name_at,
         })

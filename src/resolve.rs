@@ -7,17 +7,20 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::index::{AliasSource, Index};
+use crate::index::{edit_budget, AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::Normalizer;
 use crate::query::Query;
-use crate::score::{self, score_tokens, Method};
+use crate::score::{self, score_spelling, score_tokens, Method};
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
 /// case corpus (`tests/data/cases.jsonl`), where a wrong id is worse than none.
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// The default margin by which the best entity must beat the next one.
 pub const DEFAULT_MARGIN: f64 = 0.05;
+/// How many of the candidates that fall short token by token are compared spelled whole.
+const SPELLING_CANDIDATES: usize = 8;
+
 /// The lowest score [`Resolver::candidates`] looks for: below it, candidates may be left out.
 const CANDIDATES_MIN_SCORE: f32 = 0.2;
 
@@ -160,6 +163,7 @@ struct Best {
 enum Evidence {
     Key(usize),
     Reading(usize),
+    Spelling,
 }
 
 /// The ranked entities for one query, with the query for explaining them.
@@ -270,6 +274,12 @@ impl Resolver {
         let entity = self.entity(best);
         let mut evidence = match best.evidence {
             Evidence::Key(k) => query.keys[k].evidence.clone(),
+            Evidence::Spelling => format!(
+                "whole name spelled within {} edits: {} ~ {}",
+                edit_budget(query.spelled.len()),
+                query.spelled,
+                index.spelled(best.alias)
+            ),
             Evidence::Reading(r) => {
                 let (reading, _) = &query.readings[r];
                 score_tokens(reading, &alias, index, entity.is_person(), true)
@@ -345,12 +355,32 @@ impl Resolver {
             let tokens = query.candidate_tokens(index, min_score);
             let candidates = index.candidates_for_tokens(&tokens);
 
+            let mut below: Vec<(f32, u32)> = Vec::new();
             for a in candidates {
                 let entry = index.alias(a);
                 let person = inner.kb.entities()[entry.entity as usize].is_person();
+                let mut best_tokens = 0.0f32;
                 for (r, (reading, factor)) in query.readings.iter().enumerate() {
                     if let Some(t) = score_tokens(reading, &entry, index, person, false) {
+                        best_tokens = best_tokens.max(t.score * factor);
                         offer(a, t.score * factor, Method::Tokens, Evidence::Reading(r));
+                    }
+                }
+                if best_tokens < min_score.max(inner_threshold(self)) {
+                    below.push((best_tokens, a));
+                }
+            }
+            // Typos that token alignment cannot see: compare the spellings whole, for the
+            // candidates that came closest without reaching the threshold.
+            let spelled_len = query.spelled.len();
+            if spelled_len > 0 {
+                below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+                for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
+                    if index.spelled_len(a).abs_diff(spelled_len) > edit_budget(spelled_len) {
+                        continue;
+                    }
+                    if let Some(s) = score_spelling(&query.spelled, &index.spelled(a)) {
+                        offer(a, s, Method::Spelling, Evidence::Spelling);
                     }
                 }
             }

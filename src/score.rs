@@ -60,10 +60,14 @@ pub enum Method {
     Acronym,
     /// Token by token, possibly with typos, initials or words missing.
     Tokens,
+    /// The whole name spelled within an edit or two, where a typo broke a word apart or hit a
+    /// short word ("Faxinal o Soturno", "Huntington Wods").
+    Spelling,
 }
 
 impl Method {
-    /// A short lowercase name: "exact", "exact_without_titles", "compact", "acronym", "tokens".
+    /// A short lowercase name: "exact", "exact_without_titles", "compact", "acronym", "tokens",
+    /// "spelling".
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Exact => "exact",
@@ -71,6 +75,7 @@ impl Method {
             Method::Compact => "compact",
             Method::Acronym => "acronym",
             Method::Tokens => "tokens",
+            Method::Spelling => "spelling",
         }
     }
 }
@@ -112,6 +117,22 @@ pub(crate) fn token_similarity(a: &str, b: &str, edits: usize) -> f32 {
 
 /// Extra cost of a typo that changes the first letter.
 const FIRST_LETTER_PENALTY: f32 = 0.1;
+
+/// The shortest whole name compared letter by letter (see [`score_spelling`]).
+const MIN_SPELLING_LEN: usize = 8;
+
+/// Scores a query against an alias as two strings without spaces, for typos that token
+/// alignment cannot see: a broken short word, a missing or extra space. The same length-scaled
+/// edit budget and similarity apply as for a single token.
+pub(crate) fn score_spelling(query: &str, alias: &str) -> Option<f32> {
+    let len = query.len().max(alias.len());
+    if len < MIN_SPELLING_LEN {
+        return None;
+    }
+    let budget = crate::index::edit_budget(len);
+    let edits = crate::distance::bounded_osa(query.as_bytes(), alias.as_bytes(), budget)?;
+    Some(token_similarity(query, alias, edits))
+}
 
 /// How a query token relates to the alias token it is aligned with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,5 +361,16 @@ mod tests {
         assert!(long > 0.9 && short < 0.85, "{long} {short}");
         assert_eq!(token_similarity("niger", "niger", 0), 1.0);
         assert!(token_similarity("luanda", "ruanda", 1) < 0.8);
+    }
+
+    #[test]
+    fn spelling_sees_broken_words_and_spaces() {
+        assert!(score_spelling("faxinalosoturno", "faxinaldosoturno").unwrap() > 0.95);
+        assert!(score_spelling("huntingtonnwoods", "huntingtonwoods").unwrap() > 0.95);
+        assert!(score_spelling("janesmith", "johnsmith").is_none());
+        assert!(
+            score_spelling("niger", "nigeria").is_none(),
+            "too short to spell out"
+        );
     }
 }

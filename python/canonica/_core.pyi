@@ -108,7 +108,7 @@ class Match:
     @property
     def method(self) -> str:
         """How the match was found: "exact", "exact_without_titles", "compact", "acronym" or
-        "tokens"."""
+        "tokens" or "spelling"."""
     @property
     def evidence(self) -> str:
         """Which tokens met which, with what similarity."""
