@@ -107,7 +107,7 @@ class Match:
         """The entity's kind."""
     @property
     def method(self) -> str:
-        """How the match was found: "exact", "exact_without_titles", "compact", "acronym" or
+        """How the match was found: "exact", "exact_without_titles", "compact", "acronym",
         "tokens" or "spelling"."""
     @property
     def evidence(self) -> str:
