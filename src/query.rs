@@ -7,7 +7,9 @@
 //! - with legal forms folded ("Siemens Aktiengesellschaft" as `siemens ~jsc`);
 //! - with joined or undotted initials taken letter by letter ("J.-C. Juncker", "JC Juncker").
 
-use crate::index::{token_weight, Index};
+use rustc_hash::FxHashMap;
+
+use crate::index::Index;
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
@@ -193,61 +195,95 @@ impl Query {
 }
 
 impl Query {
-    /// Vocabulary tokens whose aliases are worth scoring when only scores of at least
-    /// `min_score` matter.
+    /// The aliases worth scoring when only scores of at least `min_score` matter.
     ///
     /// A token score is at most the squared share of the query's weight that an alias explains
-    /// (see [`crate::score`]). Taking the query's words from the heaviest down, the first ones
-    /// whose weight exceeds what the alias may leave unexplained form a set of which every good
-    /// enough alias must contain one: only their postings are needed. Common words ("san", "de")
-    /// then bring no candidates of their own when the query has a rarer one.
-    pub fn candidate_tokens(&self, index: &Index, min_score: f32) -> Vec<u32> {
-        let mut out = Vec::new();
-        let starts = if self.name_at > 0 {
+    /// (see [`crate::score`]), so a good enough alias must contain words of the query worth a
+    /// given share of its weight. Two steps use that:
+    /// - only the postings of the heaviest words are read: taking words from the heaviest
+    ///   down, the first ones whose weight exceeds what an alias may leave unexplained form a set
+    ///   of which every good enough alias contains one ("san" and "de" bring no candidates of
+    ///   their own when the query has a rarer word);
+    /// - of those aliases, only the ones whose words cover the needed share are kept ("San
+    ///   Jose" needs both words, so the many aliases with "jose" alone are not scored).
+    pub fn candidate_aliases(&self, index: &Index, min_score: f32) -> Vec<u32> {
+        let words = &self.words;
+        let weights: Vec<f32> = words.iter().map(|q| word_weight(q, index)).collect();
+        let starts: Vec<usize> = if self.name_at > 0 {
             vec![0, self.name_at]
         } else {
             vec![0]
         };
-        for start in starts {
-            let words = &self.words[start..];
-            let weight = |q: &QueryToken| {
-                let group = q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0));
-                let known = group
-                    .map(|v| index.weight(v))
-                    .fold(None, |m: Option<f32>, w| Some(m.map_or(w, |m| m.max(w))));
-                // A word the vocabulary lacks may still be matched another way: as initials
-                // ("K.", "JC") or as a legal form ("АО"). Such words are not counted against
-                // the alias.
-                known.unwrap_or_else(|| {
-                    if q.text.len() <= 3 || legal::is_form(&q.text) {
-                        0.0
-                    } else {
-                        token_weight(&q.text, index.max_idf())
-                    }
-                })
-            };
-            let mut weighted: Vec<(f32, &QueryToken)> =
-                words.iter().map(|q| (weight(q), q)).collect();
-            let total: f32 = weighted.iter().map(|(w, _)| w).sum();
-            // Slack below the exact bound, since weights on the alias side may differ a little.
-            let needed = min_score.max(0.0).sqrt() * CANDIDATE_SLACK;
+        // Slack below the exact bound, since weights on the alias side may differ a little.
+        let needed = min_score.max(0.0).sqrt() * CANDIDATE_SLACK;
+        let mut tokens = Vec::new();
+        for &start in &starts {
+            let total: f32 = weights[start..].iter().sum();
             let may_leave = (1.0 - needed) * total;
-            weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut order: Vec<usize> = (start..words.len()).collect();
+            order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
             let mut taken = 0.0;
-            for (w, q) in weighted {
-                out.extend(q.exact);
-                out.extend(q.fuzzy.iter().map(|f| f.0));
-                taken += w;
+            for i in order {
+                tokens.extend(group(&words[i]));
+                taken += weights[i];
                 if taken > may_leave {
                     break;
                 }
             }
         }
-        out
+        let mut aliases = index.candidates_for_tokens(&tokens);
+        if words.len() < 2 || words.len() > 64 {
+            return aliases;
+        }
+        let mut member: FxHashMap<u32, u64> = FxHashMap::default();
+        for (i, q) in words.iter().enumerate() {
+            for v in group(q) {
+                *member.entry(v).or_default() |= 1 << i;
+            }
+        }
+        let totals: Vec<(usize, f32)> = starts
+            .iter()
+            .map(|&s| (s, weights[s..].iter().sum()))
+            .collect();
+        aliases.retain(|&a| {
+            let mask = index
+                .alias(a)
+                .tokens
+                .iter()
+                .filter_map(|t| member.get(t))
+                .fold(0u64, |m, w| m | w);
+            totals.iter().any(|&(start, total)| {
+                let covered: f32 = (start..words.len())
+                    .filter(|&i| mask >> i & 1 == 1)
+                    .map(|i| weights[i])
+                    .sum();
+                covered >= needed * total
+            })
+        });
+        aliases
     }
 }
 
-/// Share of the exact bound used when pruning candidates (see [`Query::candidate_tokens`]).
+/// The vocabulary tokens a query word may stand for.
+fn group(q: &QueryToken) -> impl Iterator<Item = u32> + '_ {
+    q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0))
+}
+
+/// How much a query word weighs when pruning candidates: the weight of the heaviest token it
+/// may stand for. Short words and legal forms weigh nothing here, since they may be matched
+/// another way (as initials, "K." or "JC", or as a legal form, "АО"), which the index cannot see.
+///
+/// A word the vocabulary does not know at all weighs nothing either: no alias contains it, and
+/// how much it costs depends on the alias (a person's middle name costs little), which the
+/// scorer decides.
+fn word_weight(q: &QueryToken, index: &Index) -> f32 {
+    if q.text.len() <= 3 || legal::is_form(&q.text) {
+        return 0.0;
+    }
+    group(q).map(|v| index.weight(v)).fold(0.0, f32::max)
+}
+
+/// Share of the exact bound used when pruning candidates (see [`Query::candidate_aliases`]).
 const CANDIDATE_SLACK: f32 = 0.9;
 
 /// A query token matched exactly only: one letter of initials, or a folded legal form.

@@ -352,8 +352,7 @@ impl Resolver {
             }
         }
         if !query.only_titles {
-            let tokens = query.candidate_tokens(index, min_score);
-            let candidates = index.candidates_for_tokens(&tokens);
+            let candidates = query.candidate_aliases(index, min_score);
 
             let mut below: Vec<(f32, u32)> = Vec::new();
             for a in candidates {
