@@ -15,9 +15,12 @@ use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token}
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
 
 /// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
-/// words may be part of the name instead ("DR Congo" is not "Dr. Congo"). Leaving out a title
-/// written as a word ("President") costs nothing.
+/// words may be part of the name instead ("DR Congo" is not "Dr. Congo").
 const WITHOUT_SHORT_TITLES: f32 = 0.94;
+/// Factor on the scores of a reading that leaves out a title written as a word ("President"):
+/// a little below 1, so that a name that holds the word ("King's Lynn") beats the name without
+/// it ("Lynn").
+const WITHOUT_TITLES: f32 = 0.99;
 
 /// A whole-key lookup to try, with the score and evidence a hit earns.
 pub(crate) struct KeyLookup {
@@ -66,7 +69,7 @@ impl Query {
         let without_titles = if tokens[..name_at].iter().any(|t| t.text.len() <= 3) {
             WITHOUT_SHORT_TITLES
         } else {
-            1.0
+            WITHOUT_TITLES
         };
         let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
         let folded = legal::fold(&texts);
@@ -91,7 +94,7 @@ impl Query {
             keys.push(lookup(
                 join(&tokens[name_at..]),
                 false,
-                score::EXACT_WITHOUT_TITLES * without_titles,
+                score::EXACT * without_titles,
                 Method::ExactWithoutTitles,
                 &evidence,
             ));

@@ -1,7 +1,7 @@
 //! Scoring: how well a query matches one candidate alias, as a number in [0, 1] with the evidence
 //! behind it.
 //!
-//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99; the same letters
+//! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99 (0.94 for short titles like "Dr"); the same letters
 //! with different spacing 0.97; a generated acronym 0.93). Otherwise query tokens are aligned one
 //! to one with alias tokens, each pair scored by [`token_similarity`], and the score combines
 //! - the mean similarity of the aligned pairs,
@@ -23,8 +23,6 @@ use crate::normalize::legal::is_legal_form;
 
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
-/// Score of an exact match once titles and roles are removed from the query.
-pub(crate) const EXACT_WITHOUT_TITLES: f32 = 0.99;
 /// Score of a match of the key without spaces ("U A E", "Kassymjomart").
 pub(crate) const COMPACT: f32 = 0.97;
 /// Score of a generated acronym matched whole.
