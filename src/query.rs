@@ -37,6 +37,10 @@ pub(crate) struct Query {
     pub keys: Vec<KeyLookup>,
     /// True when the query is nothing but titles ("President"): only whole keys may match.
     pub only_titles: bool,
+    /// True when the query is written as an acronym is: in capitals or with dots ("UAE",
+    /// "U.A.E."). Only then may it match an acronym the index generated: "Amaj" is a name, not
+    /// the initials of "Al Mawsil al Jadidah".
+    pub acronym_like: bool,
     /// The token readings of the query, each with the factor its scores are multiplied by.
     pub readings: Vec<(Vec<QueryToken>, f32)>,
     /// For each word of the query, the vocabulary tokens it may stand for: where candidates
@@ -185,6 +189,7 @@ impl Query {
         Some(Query {
             keys,
             only_titles: is_only_titles(&tokens),
+            acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
             readings,
             spelled: if tokens.iter().any(|t| t.lossy) {
                 String::new()

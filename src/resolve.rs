@@ -312,6 +312,9 @@ impl Resolver {
         let mut offer = |alias: u32, mut score: f32, mut method: Method, evidence: Evidence| {
             let entry = index.alias(alias);
             if entry.source == AliasSource::Acronym {
+                if !query.acronym_like {
+                    return;
+                }
                 // A generated acronym is weaker evidence than a name the KB lists.
                 score = score.min(score::ACRONYM);
                 method = Method::Acronym;

@@ -46,6 +46,9 @@ pub struct Token {
     /// True when the token was read from a script whose transliteration is lossy (see
     /// [`fold::is_lossy_script`]); such tokens are matched only against their own kind.
     pub(crate) lossy: bool,
+    /// True when the token was written without lowercase letters ("UAE", "KSA"), as acronyms
+    /// are.
+    pub(crate) capitals: bool,
 }
 
 impl Token {
@@ -106,6 +109,7 @@ impl Normalizer {
         for (start, c) in text.char_indices() {
             let end = start + c.len_utf8();
             let lossy = !c.is_ascii() && fold::is_lossy_script(c);
+            let lower = c.is_lowercase();
             fold_char(c, &mut |piece| match piece {
                 Piece::Word(b) => {
                     let pending = current.get_or_insert_with(|| Pending {
@@ -116,6 +120,7 @@ impl Normalizer {
                             initials: Vec::new(),
                             hyphen_after: false,
                             lossy: false,
+                            capitals: true,
                         },
                         source_chars: 0,
                         apostrophe: None,
@@ -123,6 +128,7 @@ impl Normalizer {
                     });
                     pending.token.text.push(b as char);
                     pending.token.lossy |= lossy;
+                    pending.token.capitals &= !lower;
                     if pending.token.end != end || pending.source_chars == 0 {
                         pending.source_chars += 1;
                     }
@@ -341,6 +347,12 @@ mod tests {
         assert_eq!(match_text(&t[0]), "^luanda");
         assert_eq!(match_text(&t[1]), "luanda");
         assert!(!Normalizer::new().tokens("Токаев")[0].lossy);
+    }
+
+    #[test]
+    fn capitals_are_noted() {
+        let t = Normalizer::new().tokens("UAE Amaj K.S.A. ОАЭ");
+        assert!(t[0].capitals && !t[1].capitals && t[2].capitals && t[3].capitals);
     }
 
     #[test]
