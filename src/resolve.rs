@@ -19,7 +19,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// The default margin by which the best entity must beat the next one.
 pub const DEFAULT_MARGIN: f64 = 0.05;
 /// How many of the candidates that fall short token by token are compared spelled whole.
-const SPELLING_CANDIDATES: usize = 8;
+const SPELLING_CANDIDATES: usize = 32;
 
 /// The lowest score [`Resolver::candidates`] looks for: below it, candidates may be left out.
 const CANDIDATES_MIN_SCORE: f32 = 0.2;
