@@ -121,7 +121,20 @@ impl Query {
             "same letters, other spacing",
         ));
 
-        let words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
+        let mut words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
+        // Words the vocabulary does not know may be two words run together; the name part of
+        // the query is read once more with such words cut ("HuntingtonnWoods").
+        let mut cut_words: Option<Vec<QueryToken>> = None;
+        for (i, q) in words.iter().enumerate().skip(name_at) {
+            let unknown = q.exact.is_none() && q.fuzzy.is_empty() && !tokens[i].lossy;
+            if let Some((left, right)) = unknown.then(|| split_compound(&q.text, index)).flatten() {
+                let list = cut_words.get_or_insert_with(|| words[..i].to_vec());
+                list.push(left);
+                list.push(right);
+            } else if let Some(list) = cut_words.as_mut() {
+                list.push(q.clone());
+            }
+        }
 
         // Base readings: as written, and with legal forms folded. Each word keeps the token it
         // came from, for initials; a folded legal form has none.
@@ -185,6 +198,14 @@ impl Query {
                     readings.push((spelled, factor));
                 }
             }
+        }
+        if let Some(cut) = cut_words {
+            readings.push((cut.clone(), 1.0));
+            if name_at > 0 {
+                readings.push((cut[name_at..].to_vec(), without_titles));
+            }
+            // Candidates come from the words as cut.
+            words = cut;
         }
         Some(Query {
             keys,
@@ -307,11 +328,15 @@ fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
 /// A word of the query with the vocabulary tokens it may stand for: within the edit budget, of
 /// the same romanization, or a nickname of it.
 fn word(token: &Token, index: &Index) -> QueryToken {
-    let text = token.text.as_str();
     if token.lossy {
         // A lossy transliteration is compared letter for letter only.
-        return plain(text, false, index);
+        return plain(&token.text, false, index);
     }
+    word_of_text(&token.text, token.initials.len() == 1, index)
+}
+
+/// [`word`] for a text of Latin letters and digits.
+fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
     let mut fuzzy: Vec<(u32, f32, Relation)> = index
         .fuzzy_tokens(text)
         .into_iter()
@@ -337,6 +362,43 @@ fn word(token: &Token, index: &Index) -> QueryToken {
         text: text.to_string(),
         exact: index.token_id(text),
         fuzzy,
-        initial: token.initials.len() == 1,
+        initial,
     }
+}
+
+/// The shortest word [`split_compound`] tries to cut in two.
+const MIN_COMPOUND_LEN: usize = 7;
+
+/// Two words of the knowledge base run together, one of them possibly misspelled
+/// ("HuntingtonnWoods"): the cut where one side is a known word and the other is known or
+/// within the edit budget of one, preferring two known sides.
+fn split_compound(text: &str, index: &Index) -> Option<(QueryToken, QueryToken)> {
+    if text.len() < MIN_COMPOUND_LEN || !text.is_ascii() {
+        return None;
+    }
+    let mut best: Option<(bool, usize)> = None;
+    for cut in 3..=text.len() - 3 {
+        let (left, right) = text.split_at(cut);
+        let (left_known, right_known) = (
+            index.token_id(left).is_some(),
+            index.token_id(right).is_some(),
+        );
+        let both = left_known && right_known;
+        if !(left_known || right_known) || best.is_some_and(|(b, _)| b && !both) {
+            continue;
+        }
+        let near = |side: &str, known: bool| known || !index.fuzzy_tokens(side).is_empty();
+        if near(left, left_known)
+            && near(right, right_known)
+            && best.is_none_or(|(b, _)| both && !b)
+        {
+            best = Some((both, cut));
+        }
+    }
+    let (_, cut) = best?;
+    let (left, right) = text.split_at(cut);
+    Some((
+        word_of_text(left, false, index),
+        word_of_text(right, false, index),
+    ))
 }
