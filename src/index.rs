@@ -97,7 +97,7 @@ const LIGHT_WEIGHT: f32 = 0.05;
 pub(crate) fn edit_budget(len: usize) -> usize {
     match len {
         0..=3 => 0,
-        4..=7 => 1,
+        4..=6 => 1,
         _ => 2,
     }
 }
