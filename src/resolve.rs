@@ -18,6 +18,12 @@ use crate::score::{self, score_spelling, score_tokens, Method};
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// The default margin by which the best entity must beat the next one.
 pub const DEFAULT_MARGIN: f64 = 0.05;
+/// Weight of whole-name Jaro-Winkler similarity in a token score: small, it only orders near
+/// ties.
+const TIE_LEAN: f32 = 0.01;
+/// Token scores below this are far from any threshold and are not leaned.
+const TIE_LEAN_FROM: f32 = 0.7;
+
 /// How many of the candidates that fall short token by token are compared spelled whole.
 const SPELLING_CANDIDATES: usize = 32;
 
@@ -207,23 +213,34 @@ impl Resolver {
     /// kind.
     pub fn resolve(&self, name: &str, kind: Option<&str>) -> Option<Match> {
         let Ranking { query, ranked } = self.rank(name, kind, inner_threshold(self))?;
-        let (first, rest) = ranked.split_first()?;
+        let first = ranked.first()?;
         let inner = &*self.inner;
         if (first.score as f64) < inner.threshold {
             return None;
         }
-        if let Some(second) = rest.first() {
-            let gap = (first.score - second.score) as f64;
-            let w1 = self.entity(first).weight;
-            let w2 = self.entity(second).weight;
-            // A name the knowledge base lists verbatim beats a near spelling of another name
-            // ("Kaldenkirchen" is not "Kaltenkirchen"); two verbatim names are a real tie.
-            let verbatim = first.method == Method::Exact && second.method != Method::Exact;
-            if gap < inner.margin && w1 < WEIGHT_TIE_BREAK * w2 && !verbatim {
-                return None;
-            }
+        // Entities within the margin of the best are rivals. A name the knowledge base lists
+        // verbatim beats near spellings of other names ("Kaldenkirchen" is not
+        // "Kaltenkirchen"); otherwise a rival with at least twice the weight of every other one
+        // wins, and without one there is no answer.
+        let rivals: Vec<&Best> = ranked
+            .iter()
+            .take_while(|b| ((first.score - b.score) as f64) < inner.margin)
+            .collect();
+        if rivals.len() < 2 {
+            return Some(self.to_match(&query, first));
         }
-        Some(self.to_match(&query, first))
+        if first.method == Method::Exact && rivals[1..].iter().all(|b| b.method != Method::Exact) {
+            return Some(self.to_match(&query, first));
+        }
+        let heaviest = rivals
+            .iter()
+            .max_by(|a, b| self.entity(a).weight.total_cmp(&self.entity(b).weight))?;
+        let w = self.entity(heaviest).weight;
+        let clear = rivals
+            .iter()
+            .all(|b| std::ptr::eq(*b, *heaviest) || w >= WEIGHT_TIE_BREAK * self.entity(b).weight);
+        let good = (heaviest.score as f64) >= inner.threshold;
+        (clear && good).then(|| self.to_match(&query, heaviest))
     }
 
     /// Resolves many names in parallel; the result has one entry per name, in order.
@@ -365,7 +382,13 @@ impl Resolver {
                 for (r, (reading, factor)) in query.readings.iter().enumerate() {
                     if let Some(t) = score_tokens(reading, &entry, index, person, false) {
                         best_tokens = best_tokens.max(t.score * factor);
-                        offer(a, t.score * factor, Method::Tokens, Evidence::Reading(r));
+                        let mut score = t.score * factor;
+                        if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
+                            // Near ties between typo matches lean to the closer spelling.
+                            let jw = strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32;
+                            score = (score + TIE_LEAN * jw - TIE_LEAN).max(0.0);
+                        }
+                        offer(a, score, Method::Tokens, Evidence::Reading(r));
                     }
                 }
                 if best_tokens < min_score.max(inner_threshold(self)) {
