@@ -399,11 +399,10 @@ impl Resolver {
             // candidates that came closest without reaching the threshold.
             let spelled_len = query.spelled.len();
             if spelled_len > 0 {
+                let budget = edit_budget(spelled_len);
+                below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled_len) <= budget);
                 below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
                 for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
-                    if index.spelled_len(a).abs_diff(spelled_len) > edit_budget(spelled_len) {
-                        continue;
-                    }
                     if let Some(s) = score_spelling(&query.spelled, &index.spelled(a)) {
                         offer(a, s, Method::Spelling, Evidence::Spelling);
                     }
