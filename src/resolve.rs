@@ -35,7 +35,7 @@ fn inner_threshold(resolver: &Resolver) -> f32 {
     resolver.inner.threshold as f32
 }
 
-/// How many times the weight of the runner-up an entity needs to win a near-tie.
+/// How many times the weight of every other rival an entity needs to win a near-tie.
 const WEIGHT_TIE_BREAK: f64 = 2.0;
 
 /// One entity a name resolved to, with how well and why.
@@ -170,6 +170,115 @@ enum Evidence {
     Key(usize),
     Reading(usize),
     Spelling,
+}
+
+/// The best alias found so far of each entity, for one query.
+struct Found<'a> {
+    inner: &'a Inner,
+    query: &'a Query,
+    kind: Option<&'a str>,
+    best: FxHashMap<u32, Best>,
+}
+
+impl Found<'_> {
+    /// Records a score for an alias if it is the best of its entity so far.
+    fn offer(&mut self, alias: u32, mut score: f32, mut method: Method, evidence: Evidence) {
+        let entry = self.inner.index.alias(alias);
+        if entry.source == AliasSource::Acronym {
+            if !self.query.acronym_like {
+                return;
+            }
+            // A generated acronym is weaker evidence than a name the KB lists.
+            score = score.min(score::ACRONYM);
+            method = Method::Acronym;
+        }
+        let entity = &self.inner.kb.entities()[entry.entity as usize];
+        if self.kind.is_some_and(|k| entity.kind.as_deref() != Some(k)) {
+            return;
+        }
+        let candidate = Best {
+            score,
+            method,
+            alias,
+            evidence,
+        };
+        match self.best.get_mut(&entry.entity) {
+            Some(b) if b.score >= score => {}
+            Some(b) => *b = candidate,
+            None => {
+                self.best.insert(entry.entity, candidate);
+            }
+        }
+    }
+
+    /// Whole-key matches: exact, without titles, legal forms folded, without spaces. A query of
+    /// nothing but titles only tries its exact key.
+    fn whole_keys(&mut self) {
+        let query = self.query;
+        let keys = if query.only_titles {
+            1
+        } else {
+            query.keys.len()
+        };
+        for (k, lookup) in query.keys[..keys].iter().enumerate() {
+            let index = &self.inner.index;
+            let hits = if lookup.compact {
+                index.compact(&lookup.key)
+            } else {
+                index.exact(&lookup.key)
+            };
+            for a in hits {
+                self.offer(a, lookup.score, lookup.method, Evidence::Key(k));
+            }
+        }
+    }
+
+    /// Token matches of every reading of the query; returns the candidates whose best token
+    /// score stays under `enough`, with that score.
+    fn token_matches(&mut self, candidates: &[u32], enough: f32) -> Vec<(f32, u32)> {
+        let (inner, query) = (self.inner, self.query);
+        let index = &inner.index;
+        let mut below = Vec::new();
+        for &a in candidates {
+            let entry = index.alias(a);
+            let person = inner.kb.entities()[entry.entity as usize].is_person();
+            let mut best_tokens = 0.0f32;
+            for (r, (reading, factor)) in query.readings.iter().enumerate() {
+                let Some(t) = score_tokens(reading, &entry, index, person, false) else {
+                    continue;
+                };
+                let mut score = t.score * factor;
+                best_tokens = best_tokens.max(score);
+                if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
+                    // Near ties between typo matches lean to the closer spelling.
+                    let jw = strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32;
+                    score = (score + TIE_LEAN * jw - TIE_LEAN).max(0.0);
+                }
+                self.offer(a, score, Method::Tokens, Evidence::Reading(r));
+            }
+            if best_tokens < enough {
+                below.push((best_tokens, a));
+            }
+        }
+        below
+    }
+
+    /// Typos that token alignment cannot see: the spellings compared whole, for the candidates
+    /// of a matching length that came closest without scoring enough.
+    fn spellings(&mut self, mut below: Vec<(f32, u32)>) {
+        let (index, spelled) = (&self.inner.index, &self.query.spelled);
+        if spelled.is_empty() {
+            return;
+        }
+        let budget = edit_budget(spelled.len());
+        below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled.len()) <= budget);
+        below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
+            if let Some(s) = score_spelling(spelled, &index.spelled(a)) {
+                self.offer(a, s, Method::Spelling, Evidence::Spelling);
+            }
+        }
+    }
 }
 
 /// The ranked entities for one query, with the query for explaining them.
@@ -319,97 +428,24 @@ impl Resolver {
     }
 
     /// The best alias of every entity that could match, best entity first; `None` when the name
-    /// has nothing to compare.
-    /// Candidates that cannot score `min_score` may be left out.
+    /// has nothing to compare. Candidates that cannot score `min_score` may be left out.
     fn rank(&self, name: &str, kind: Option<&str>, min_score: f32) -> Option<Ranking> {
         let inner = &*self.inner;
-        let index = &inner.index;
-        let query = Query::analyze(name, &inner.normalizer, index)?;
-        let mut best: FxHashMap<u32, Best> = FxHashMap::default();
-        let mut offer = |alias: u32, mut score: f32, mut method: Method, evidence: Evidence| {
-            let entry = index.alias(alias);
-            if entry.source == AliasSource::Acronym {
-                if !query.acronym_like {
-                    return;
-                }
-                // A generated acronym is weaker evidence than a name the KB lists.
-                score = score.min(score::ACRONYM);
-                method = Method::Acronym;
-            }
-            let entity = &inner.kb.entities()[entry.entity as usize];
-            if kind.is_some_and(|k| entity.kind.as_deref() != Some(k)) {
-                return;
-            }
-            let candidate = Best {
-                score,
-                method,
-                alias,
-                evidence,
-            };
-            match best.get_mut(&entry.entity) {
-                Some(b) if b.score >= score => {}
-                Some(b) => *b = candidate,
-                None => {
-                    best.insert(entry.entity, candidate);
-                }
-            }
+        let query = Query::analyze(name, &inner.normalizer, &inner.index)?;
+        let mut found = Found {
+            inner,
+            query: &query,
+            kind,
+            best: FxHashMap::default(),
         };
-
+        found.whole_keys();
         // A lone title names nobody, unless the knowledge base has it as a name.
-        let keys = if query.only_titles {
-            1
-        } else {
-            query.keys.len()
-        };
-        for (k, lookup) in query.keys[..keys].iter().enumerate() {
-            let hits = if lookup.compact {
-                index.compact(&lookup.key)
-            } else {
-                index.exact(&lookup.key)
-            };
-            for a in hits {
-                offer(a, lookup.score, lookup.method, Evidence::Key(k));
-            }
-        }
         if !query.only_titles {
-            let candidates = query.candidate_aliases(index, min_score);
-
-            let mut below: Vec<(f32, u32)> = Vec::new();
-            for a in candidates {
-                let entry = index.alias(a);
-                let person = inner.kb.entities()[entry.entity as usize].is_person();
-                let mut best_tokens = 0.0f32;
-                for (r, (reading, factor)) in query.readings.iter().enumerate() {
-                    if let Some(t) = score_tokens(reading, &entry, index, person, false) {
-                        best_tokens = best_tokens.max(t.score * factor);
-                        let mut score = t.score * factor;
-                        if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
-                            // Near ties between typo matches lean to the closer spelling.
-                            let jw = strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32;
-                            score = (score + TIE_LEAN * jw - TIE_LEAN).max(0.0);
-                        }
-                        offer(a, score, Method::Tokens, Evidence::Reading(r));
-                    }
-                }
-                if best_tokens < min_score.max(inner_threshold(self)) {
-                    below.push((best_tokens, a));
-                }
-            }
-            // Typos that token alignment cannot see: compare the spellings whole, for the
-            // candidates that came closest without reaching the threshold.
-            let spelled_len = query.spelled.len();
-            if spelled_len > 0 {
-                let budget = edit_budget(spelled_len);
-                below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled_len) <= budget);
-                below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-                for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
-                    if let Some(s) = score_spelling(&query.spelled, &index.spelled(a)) {
-                        offer(a, s, Method::Spelling, Evidence::Spelling);
-                    }
-                }
-            }
+            let candidates = query.candidate_aliases(&inner.index, min_score);
+            let below = found.token_matches(&candidates, min_score.max(inner.threshold as f32));
+            found.spellings(below);
         }
-        let ranked = self.sorted(best);
+        let ranked = self.sorted(found.best);
         Some(Ranking { query, ranked })
     }
 
