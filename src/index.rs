@@ -541,6 +541,12 @@ impl Index {
         self.spelled_words(a).collect()
     }
 
+    /// [`Index::spelled`] written into `out`, which is cleared first.
+    pub fn spell_into(&self, a: u32, out: &mut String) {
+        out.clear();
+        out.extend(self.spelled_words(a));
+    }
+
     /// The length of [`Index::spelled`], without building it.
     pub fn spelled_len(&self, a: u32) -> usize {
         self.spelled_words(a).map(str::len).sum()

@@ -273,8 +273,10 @@ impl Found<'_> {
         let budget = edit_budget(spelled.len());
         below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled.len()) <= budget);
         below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let mut buf = String::new();
         for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
-            if let Some(s) = score_spelling(spelled, &index.spelled(a)) {
+            index.spell_into(a, &mut buf);
+            if let Some(s) = score_spelling(spelled, &buf) {
                 self.offer(a, s, Method::Spelling, Evidence::Spelling);
             }
         }
