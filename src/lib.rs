@@ -15,6 +15,7 @@
 //! | index | `index` | keys to candidate aliases: exact, compact, token, acronym, fuzzy |
 //! | score | [`score`] | a candidate to a score in [0, 1] with its evidence |
 //! | resolve | [`resolve`] | the best match above a threshold, candidates, batches |
+//! | link | [`link`] | mentions of entities in running text, with offsets |
 //! | store | [`store`] | save and load a resolver as versioned bytes |
 //!
 //! [`similarity`] compares two names directly with the same rules; [`countries`] is a built-in
@@ -48,6 +49,7 @@ mod distance;
 pub mod error;
 mod index;
 pub mod kb;
+pub mod link;
 pub mod normalize;
 mod query;
 pub mod resolve;
@@ -58,6 +60,7 @@ pub mod store;
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
+pub use link::Mention;
 pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
 pub use score::Method;
@@ -77,6 +80,7 @@ mod send_sync {
         assert_send_sync::<crate::ResolverBuilder>();
         assert_send_sync::<crate::Match>();
         assert_send_sync::<crate::Token>();
+        assert_send_sync::<crate::Mention>();
     }
 }
 

@@ -309,6 +309,10 @@ impl Resolver {
         &self.inner.index
     }
 
+    pub(crate) fn normalizer(&self) -> &Normalizer {
+        &self.inner.normalizer
+    }
+
     /// The lowest score `resolve` accepts.
     pub fn threshold(&self) -> f64 {
         self.inner.threshold

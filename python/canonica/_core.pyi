@@ -116,6 +116,31 @@ class Match:
     __hash__: None  # type: ignore[assignment]
 
 @final
+class Mention:
+    """One mention of an entity in a text. `start` and `end` are code-point offsets:
+    `text[m.start:m.end] == m.text`."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str:
+        """The mention as written, a title or role before a person included."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def score(self) -> float:
+        """1.0 for an alias matched whole; less for a surname linked through an earlier
+        full mention."""
+    @property
+    def kind(self) -> str | None: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
 class Resolver:
     """Resolves names to the entities of a knowledge base.
 
@@ -145,6 +170,10 @@ class Resolver:
         order. None, NaN and "" give None; other non-strings raise CanonicaError."""
     def candidates(self, name: str | None, limit: int = 5, kind: str | None = None) -> list[Match]:
         """Up to `limit` entities `name` may refer to, best first, whatever their score."""
+    def link(self, text: str, kind: str | None = None) -> list[Mention]:
+        """Every mention of an entity in `text`, in order, leftmost-longest and without
+        overlaps: aliases matched whole after normalization, a title before a person attached,
+        a surname after a full mention linked, short aliases ("US") only in capitals."""
     def resolve_frame(self, df: Any, column: str, prefix: str = "", kind: str | None = None) -> Any:
         """A copy of a pandas or polars DataFrame with `{prefix}id`, `{prefix}name` and
         `{prefix}score` columns appended (null where nothing matched)."""
@@ -183,6 +212,7 @@ __all__ = [
     "Entity",
     "KnowledgeBase",
     "Match",
+    "Mention",
     "Resolver",
     "__version__",
     "_resolver_from_bytes",

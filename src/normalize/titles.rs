@@ -188,6 +188,20 @@ pub(crate) fn name_start(tokens: &[Token]) -> Option<usize> {
     (at > 0 && at < tokens.len()).then_some(at)
 }
 
+/// Where a run of titles and roles that ends right before `end` starts ("President" before
+/// "Tokayev", "Prime Minister" before "Benjamin Netanyahu"), or `None` when none does.
+pub(crate) fn titles_before(tokens: &[Token], end: usize) -> Option<usize> {
+    let mut start = end;
+    // The longest title that ends where the run starts, again and again ("Prime Minister",
+    // then "H.E.").
+    while let Some(from) =
+        (start.saturating_sub(4)..start).find(|&from| title_at(tokens, from) == Some(start - from))
+    {
+        start = from;
+    }
+    (start < end).then_some(start)
+}
+
 /// True when every token belongs to a title, a role or an article ("President", "Mr", "the
 /// Prime Minister"): such a query names nobody.
 pub(crate) fn is_only_titles(tokens: &[Token]) -> bool {
@@ -242,6 +256,18 @@ mod tests {
         assert_eq!(stripped("Benjamin Netanyahu"), "benjamin netanyahu");
         assert_eq!(stripped("President"), "president");
         assert_eq!(stripped("Prime Minister"), "prime minister");
+    }
+
+    #[test]
+    fn finds_titles_before_a_name() {
+        let n = Normalizer::new();
+        let t = n.tokens("said Israeli Prime Minister Benjamin Netanyahu");
+        assert_eq!(titles_before(&t, 4), Some(2));
+        let t = n.tokens("President Kassym-Jomart Tokayev");
+        assert_eq!(titles_before(&t, 1), Some(0));
+        assert_eq!(titles_before(&t, 0), None);
+        let t = n.tokens("Kazakhstan Tokayev");
+        assert_eq!(titles_before(&t, 1), None);
     }
 
     #[test]

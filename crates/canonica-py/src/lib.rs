@@ -464,6 +464,88 @@ fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
     m.map(|inner| PyMatch { inner })
 }
 
+/// One mention of an entity in a text; `start` and `end` are code-point offsets, so that
+/// `text[m.start:m.end] == m.text`.
+#[pyclass(module = "canonica._core", frozen, name = "Mention")]
+struct PyMention {
+    start: usize,
+    end: usize,
+    inner: canonica::Mention,
+}
+
+#[pymethods]
+impl PyMention {
+    #[getter]
+    fn start(&self) -> usize {
+        self.start
+    }
+    #[getter]
+    fn end(&self) -> usize {
+        self.end
+    }
+    #[getter]
+    fn text(&self) -> &str {
+        &self.inner.text
+    }
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+    #[getter]
+    fn score(&self) -> f64 {
+        self.inner.score
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.inner.kind.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Mention(start={}, end={}, text={}, id={}, score={})",
+            self.start,
+            self.end,
+            quote(&self.inner.text),
+            quote(&self.inner.id),
+            self.inner.score
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyMention>().is_ok_and(|o| {
+            let o = o.get();
+            (o.start, o.end) == (self.start, self.end) && o.inner == self.inner
+        })
+    }
+}
+
+/// Byte offsets of mentions (in order) to code-point offsets, in one pass over the text.
+fn to_code_points(text: &str, mentions: Vec<canonica::Mention>) -> Vec<PyMention> {
+    let mut chars = text.char_indices().map(|(b, _)| b).enumerate().peekable();
+    let mut at = |byte: usize| -> usize {
+        while let Some(&(i, b)) = chars.peek() {
+            if b >= byte {
+                return i;
+            }
+            chars.next();
+        }
+        text.chars().count()
+    };
+    let mut out = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        let start = at(m.start);
+        let end = at(m.end);
+        out.push(PyMention {
+            start,
+            end,
+            inner: m,
+        });
+    }
+    out
+}
+
 /// Resolves names to the entities of a knowledge base.
 #[pyclass(module = "canonica._core", frozen, name = "Resolver")]
 struct PyResolver {
@@ -568,6 +650,17 @@ impl PyResolver {
         Ok(found.into_iter().map(|inner| PyMatch { inner }).collect())
     }
 
+    #[pyo3(signature = (text, kind=None))]
+    fn link(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        kind: Option<String>,
+    ) -> PyResult<Vec<PyMention>> {
+        let text = text_of(text, "the text")?;
+        py.detach(|| guard(|| to_code_points(&text, self.inner.link(&text, kind.as_deref()))))
+    }
+
     #[pyo3(signature = (df, column, prefix="", kind=None))]
     fn resolve_frame<'py>(
         slf: &Bound<'py, Self>,
@@ -659,6 +752,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyKnowledgeBase>()?;
     m.add_class::<PyMatch>()?;
     m.add_class::<PyResolver>()?;
+    m.add_class::<PyMention>()?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(similarity, m)?)?;
     m.add_function(wrap_pyfunction!(countries, m)?)?;

@@ -1,0 +1,55 @@
+"""Linking through the Python API: code-point offsets, the seed article's mentions."""
+
+from __future__ import annotations
+
+import canonica
+
+from conftest import ROOT, SEED_KB
+
+ARTICLE = (ROOT / "examples" / "seed_article.txt").read_text(encoding="utf-8")
+EXPECTED = [
+    tuple(line.split("\t"))
+    for line in (ROOT / "tests" / "data" / "seed_article_mentions.tsv")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line and not line.startswith("#")
+]
+
+
+def test_seed_article(seed_resolver: canonica.Resolver) -> None:
+    found = seed_resolver.link(ARTICLE)
+    assert [(m.text, m.id) for m in found] == EXPECTED
+    for m in found:
+        assert ARTICLE[m.start : m.end] == m.text
+        assert 0 < m.score <= 1
+
+
+def test_offsets_are_code_points() -> None:
+    kb = canonica.KnowledgeBase.from_records(
+        [
+            {"id": "TR", "name": "Türkiye", "aliases": ["İstanbul Province"]},
+            {"id": "tokayev", "name": "Kassym-Jomart Tokayev", "kind": "person"},
+        ]
+    )
+    r = canonica.Resolver(kb)
+    text = "“İSTANBUL PROVINCE” — said 🇰🇿 President Kassym-Jomart Tokayev; Tokayev’s aide"
+    found = r.link(text)
+    assert [m.text for m in found] == [
+        "İSTANBUL PROVINCE",
+        "President Kassym-Jomart Tokayev",
+        "Tokayev",
+    ]
+    for m in found:
+        assert text[m.start : m.end] == m.text
+    assert r.link("") == []
+
+
+def test_link_kind_filter_and_errors() -> None:
+    r = canonica.Resolver(canonica.KnowledgeBase.from_jsonl(SEED_KB))
+    assert {m.kind for m in r.link(ARTICLE, kind="country")} == {"country"}
+    try:
+        r.link(None)  # type: ignore[arg-type]
+    except canonica.CanonicaError:
+        pass
+    else:
+        raise AssertionError("a non-string text is an error")
