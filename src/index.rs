@@ -334,6 +334,9 @@ pub(crate) struct Index {
     deletes: HashedKeys,
     /// Hashes of romanization drift keys to vocabulary ids.
     drift: HashedKeys,
+    /// Hashes of the keys of the first words of multi-word names ("united", "united arab"), so
+    /// that linking stops extending a span as soon as no name can start with it.
+    prefixes: HashedKeys,
 }
 
 /// The index while it is being built: aliases and tokens still in growable maps.
@@ -344,6 +347,7 @@ struct Builder {
     postings: Vec<Vec<u32>>,
     exact: Vec<(u64, u32)>,
     compact: Vec<(u64, u32)>,
+    prefixes: Vec<(u64, u32)>,
 }
 
 impl Builder {
@@ -371,6 +375,10 @@ impl Builder {
             let id = self.push_alias(e, alias, &tokens, source);
             if tokens != raw {
                 self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
+            }
+            for k in 1..raw.len() {
+                self.prefixes
+                    .push((hash_bytes(raw[..k].join(" ").as_bytes()), 0));
             }
             if !entity.is_person() && !tokens.iter().any(|t| is_lossy_text(t)) {
                 let words: Vec<String> = tokens
@@ -450,6 +458,7 @@ impl Builder {
             postings,
             exact,
             compact,
+            prefixes,
         } = self;
         // Document frequency counts entities, not aliases.
         let mut df = vec![0u32; index.vocab.len()];
@@ -497,6 +506,7 @@ impl Builder {
         );
         index.exact = HashedKeys::from_pairs(exact);
         index.compact = HashedKeys::from_pairs(compact);
+        index.prefixes = HashedKeys::from_pairs(prefixes);
         index.deletes = HashedKeys::from_pairs(deletes);
         index.drift = HashedKeys::from_pairs(drift);
         index
@@ -582,12 +592,22 @@ impl Index {
 
     /// Aliases whose whole normalized key is `key`.
     pub fn exact(&self, key: &str) -> Vec<u32> {
-        self.exact.get_str(key).collect()
+        self.exact_iter(key).collect()
+    }
+
+    /// [`Index::exact`] without collecting.
+    pub fn exact_iter(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
+        self.exact.get_str(key)
     }
 
     /// Aliases whose key without spaces is `compact_key`.
     pub fn compact(&self, compact_key: &str) -> Vec<u32> {
         self.compact.get_str(compact_key).collect()
+    }
+
+    /// True when some multi-word name starts with the words of `key`.
+    pub fn is_prefix(&self, key: &str) -> bool {
+        self.prefixes.get_str(key).next().is_some()
     }
 
     /// The vocabulary id of a token.
@@ -671,6 +691,7 @@ impl Index {
         self.compact.encode(w);
         self.deletes.encode(w);
         self.drift.encode(w);
+        self.prefixes.encode(w);
     }
 
     /// Reads an index written by [`Index::encode`], checking every id against the sizes it
@@ -721,6 +742,7 @@ impl Index {
             compact: HashedKeys::decode(r, aliases)?,
             deletes: HashedKeys::decode(r, words)?,
             drift: HashedKeys::decode(r, words)?,
+            prefixes: HashedKeys::decode(r, 1)?,
         })
     }
 }

@@ -73,7 +73,7 @@ impl Resolver {
     /// ```
     pub fn link(&self, text: &str, kind: Option<&str>) -> Vec<Mention> {
         let mut tokens = self.normalizer().tokens(text);
-        for t in &mut tokens {
+        for t in tokens.iter_mut().filter(|t| t.lossy) {
             t.text = match_text(t);
         }
         let mut mentions: Vec<Mention> = Vec::new();
@@ -81,10 +81,7 @@ impl Resolver {
         let mut surnames: FxHashMap<String, u32> = FxHashMap::default();
         let mut i = 0;
         while i < tokens.len() {
-            let longest = (1..=MAX_SPAN.min(tokens.len() - i)).rev().find_map(|len| {
-                self.entity_for_span(&tokens[i..i + len], kind)
-                    .map(|e| (len, e))
-            });
+            let longest = self.longest_at(&tokens, i, kind);
             let (len, entity, score) = match longest {
                 Some((len, e)) => (len, e, WHOLE),
                 None => match surnames.get(&tokens[i].text) {
@@ -126,10 +123,29 @@ impl Resolver {
         mentions
     }
 
+    /// The longest span starting at token `at` that names an entity whole, and the entity.
+    /// The span grows while some multi-word name starts with it.
+    fn longest_at(&self, tokens: &[Token], at: usize, kind: Option<&str>) -> Option<(usize, u32)> {
+        let index = self.index();
+        let mut key = String::new();
+        let mut found = None;
+        for len in 1..=MAX_SPAN.min(tokens.len() - at) {
+            if len > 1 {
+                key.push(' ');
+            }
+            key.push_str(&tokens[at + len - 1].text);
+            if let Some(e) = self.entity_for_span(&tokens[at..at + len], &key, kind) {
+                found = Some((len, e));
+            }
+            if !index.is_prefix(&key) {
+                break;
+            }
+        }
+        found
+    }
+
     /// The entity a span of tokens names whole, if exactly one does (or one outweighs the rest).
-    fn entity_for_span(&self, span: &[Token], kind: Option<&str>) -> Option<u32> {
-        let key: Vec<&str> = span.iter().map(|t| t.text.as_str()).collect();
-        let key = key.join(" ");
+    fn entity_for_span(&self, span: &[Token], key: &str, kind: Option<&str>) -> Option<u32> {
         let capitals = span.iter().all(|t| t.capitals);
         let letters = key.chars().filter(|c| c.is_ascii_alphanumeric()).count();
         if letters <= SHORT_ALIAS && !capitals {
@@ -138,8 +154,7 @@ impl Resolver {
         let index = self.index();
         let entities = self.knowledge_base().entities();
         let mut found: Vec<u32> = index
-            .exact(&key)
-            .into_iter()
+            .exact_iter(key)
             .filter_map(|a| {
                 let alias = index.alias(a);
                 let acronym = alias.source == AliasSource::Acronym;

@@ -30,7 +30,7 @@ use crate::resolve::Resolver;
 /// The first bytes of every saved resolver.
 pub const MAGIC: &[u8; 8] = b"CANONICA";
 /// The version of the saved format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 fn invalid(message: impl Into<String>) -> Error {
