@@ -17,6 +17,8 @@ import canonica
 from canonica import cli
 from canonica.cli import main
 
+from conftest import ROOT
+
 ENTITIES: list[dict[str, Any]] = [
     {"id": "tokayev", "name": "Kassym-Jomart Tokayev", "kind": "person"},
     {"id": "AE", "name": "United Arab Emirates", "aliases": ["Emirates"], "kind": "country"},
@@ -619,3 +621,36 @@ def test_python_m_canonica_normalize() -> None:
     proc = cli_subprocess("normalize", "U.A.E.")
     assert proc.returncode == 0
     assert proc.stdout.decode().splitlines() == [canonica.normalize("U.A.E.")]
+
+
+# ---------------------------------------------------------------------------------------------
+# link
+
+
+def test_link_prints_jsonl_mentions(capsys: pytest.CaptureFixture[str]) -> None:
+    article = ROOT / "examples" / "seed_article.txt"
+    kb = ROOT / "examples" / "seed_kb.jsonl"
+    code, out, err = run(capsys, "link", "--kb", str(kb), str(article))
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    text = article.read_text(encoding="utf-8")
+    assert len(records) > 40
+    assert all(text[r["start"] : r["end"]] == r["text"] for r in records)
+    assert all(r["file"] == str(article) for r in records)
+    assert records[0]["id"] == "astana"
+    assert {"kassym_jomart_tokayev", "donald_trump", "AE"} <= {r["id"] for r in records}
+
+
+def test_link_annotated_from_stdin_and_to_a_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"UAE and Kazakh ties\n")))
+    code, out, err = run(capsys, "link", "--format", "annotated")
+    assert code == 0, err
+    assert out == "[UAE](AE) and [Kazakh](KZ) ties\n"
+    out_path = tmp_path / "mentions.jsonl"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Israelis\n")))
+    code, out, err = run(capsys, "link", "-o", str(out_path))
+    assert code == 0 and out == "", err
+    assert json.loads(out_path.read_text(encoding="utf-8"))["id"] == "IL"
+    assert [p.name for p in tmp_path.iterdir()] == ["mentions.jsonl"]

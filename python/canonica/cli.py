@@ -4,6 +4,7 @@ Commands:
 
     canonica resolve [NAMES...] [--kb PATH|countries] [--threshold X] [--kind K]
                      [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
+    canonica link [FILE...] [--kb PATH|countries] [--kind K] [--format jsonl|annotated] [-o OUT]
     canonica normalize [TEXTS...]
 
 `resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
@@ -453,6 +454,54 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _annotate(text: str, mentions: list[canonica.Mention]) -> str:
+    """The text with each mention written as [mention](id)."""
+    parts: list[str] = []
+    at = 0
+    for m in mentions:
+        parts.append(text[at : m.start])
+        parts.append(f"[{m.text}]({m.id})")
+        at = m.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def _cmd_link(args: argparse.Namespace) -> int:
+    resolver = load_resolver(args.kb, None)
+    sources: list[str | None] = list(args.files) or [None]
+
+    def write(out: IO[str]) -> None:
+        for source in sources:
+            lines, name, close = _input_lines(source)
+            try:
+                text = "".join(lines)
+            finally:
+                close()
+            mentions = resolver.link(text, kind=args.kind)
+            if args.format == "annotated":
+                out.write(_annotate(text, mentions))
+                continue
+            for m in mentions:
+                record = {
+                    "file": name,
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                    "id": m.id,
+                    "name": m.name,
+                    "score": m.score,
+                    "kind": m.kind,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    if args.output in (None, "-"):
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        _write_atomically(args.output, write)
+    return 0
+
+
 def _cmd_normalize(args: argparse.Namespace) -> int:
     texts: Iterable[str]
     if args.texts:
@@ -556,6 +605,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="field delimiter of CSV input and output (default: , or tab for .tsv)",
     )
     resolve.set_defaults(func=_cmd_resolve)
+
+    link = commands.add_parser(
+        "link",
+        help="find mentions of knowledge-base entities in texts",
+        description=(
+            "Find every mention of a knowledge-base entity in each FILE (or standard input) and "
+            "print one JSON object per mention: file, start and end (code-point offsets), text, "
+            "id, name, score, kind; or, with --format annotated, the text with each mention "
+            "written as [mention](id)."
+        ),
+    )
+    link.add_argument("files", nargs="*", metavar="FILE", help="texts to link (default: stdin)")
+    link.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+    link.add_argument("--kind", metavar="K", help="only link entities of this kind")
+    link.add_argument(
+        "--format",
+        choices=["jsonl", "annotated"],
+        default="jsonl",
+        help="jsonl (default) or annotated text",
+    )
+    link.add_argument("-o", "--output", metavar="OUT", help="write here (atomically)")
+    link.set_defaults(func=_cmd_link)
 
     normalize = commands.add_parser(
         "normalize",
