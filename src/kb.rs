@@ -292,6 +292,11 @@ impl KnowledgeBase {
         Ok(KnowledgeBase { entities, by_id })
     }
 
+    /// The position of the entity with this id, in the order entities were added.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
     /// The entity with this id.
     pub fn get(&self, id: &str) -> Option<&Entity> {
         self.by_id.get(id).map(|&i| &self.entities[i])

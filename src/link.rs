@@ -10,6 +10,8 @@
 //!   capitals, so the pronoun "us" is not the United States;
 //! - a span that several entities share is skipped unless one of them has at least twice the
 //!   weight of every other.
+//!
+//! [`LinkOptions`] asks for every overlapping mention, or for misspelled ones too.
 
 use rustc_hash::FxHashMap;
 
@@ -29,8 +31,26 @@ const WHOLE: f64 = 1.0;
 /// Score of a surname linked through an earlier full mention.
 const SURNAME: f64 = 0.95;
 
+/// The longest span tried as a misspelled name.
+const MAX_FUZZY_SPAN: usize = 4;
+/// The shortest first word of a misspelled name.
+const MIN_FUZZY_LEN: usize = 4;
+
 /// How many times the weight of every other entity sharing a span one needs to be linked.
 const WEIGHT_TIE_BREAK: f64 = 2.0;
+
+/// How [`Resolver::link_with`] links.
+#[derive(Clone, Debug, Default)]
+pub struct LinkOptions {
+    /// Only entities of this kind.
+    pub kind: Option<String>,
+    /// Every mention, nested and overlapping ones included ("United Arab Emirates" and
+    /// "Emirates"), instead of the leftmost-longest ones.
+    pub overlapping: bool,
+    /// Also mentions that are misspelled ("Kazakstan"): a capitalized span no alias matches is
+    /// resolved as a name, and linked when it resolves. Slower.
+    pub fuzzy: bool,
+}
 
 /// One mention of an entity in a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +92,38 @@ impl Resolver {
     /// # Ok::<(), canonica::Error>(())
     /// ```
     pub fn link(&self, text: &str, kind: Option<&str>) -> Vec<Mention> {
+        self.link_with(
+            text,
+            &LinkOptions {
+                kind: kind.map(str::to_string),
+                ..LinkOptions::default()
+            },
+        )
+    }
+
+    /// [`Resolver::link`] with options: every overlapping mention instead of the
+    /// leftmost-longest ones, and misspelled mentions.
+    ///
+    /// ```
+    /// use canonica::{Entity, KnowledgeBase, LinkOptions, Resolver};
+    /// let mut kb = KnowledgeBase::new();
+    /// kb.add(Entity::new("AE", "United Arab Emirates"))?;
+    /// kb.add(Entity::new("emirates_airline", "Emirates"))?;
+    /// kb.add(Entity::new("KZ", "Kazakhstan"))?;
+    /// let r = Resolver::new(kb)?;
+    /// let texts = |options: &LinkOptions| -> Vec<String> {
+    ///     r.link_with("the United Arab Emirates", options).into_iter().map(|m| m.text).collect()
+    /// };
+    /// assert_eq!(texts(&LinkOptions::default()), ["United Arab Emirates"]);
+    /// let all = LinkOptions { overlapping: true, ..LinkOptions::default() };
+    /// assert_eq!(texts(&all), ["United Arab Emirates", "Emirates"]);
+    /// let fuzzy = LinkOptions { fuzzy: true, ..LinkOptions::default() };
+    /// assert_eq!(r.link_with("Kazakstan signed", &fuzzy)[0].id, "KZ");
+    /// assert!(r.link("Kazakstan signed", None).is_empty());
+    /// # Ok::<(), canonica::Error>(())
+    /// ```
+    pub fn link_with(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
+        let kind = options.kind.as_deref();
         let mut tokens = self.normalizer().tokens(text);
         for t in tokens.iter_mut().filter(|t| t.lossy) {
             t.text = match_text(t);
@@ -81,66 +133,108 @@ impl Resolver {
         let mut surnames: FxHashMap<String, u32> = FxHashMap::default();
         let mut i = 0;
         while i < tokens.len() {
-            let longest = self.longest_at(&tokens, i, kind);
-            let (len, entity, score) = match longest {
-                Some((len, e)) => (len, e, WHOLE),
-                None => match surnames.get(&tokens[i].text) {
-                    Some(&e) => (1, e, SURNAME),
-                    None => {
-                        i += 1;
-                        continue;
-                    }
-                },
-            };
-            let entity_ref = &self.knowledge_base().entities()[entity as usize];
-            let mut start = tokens[i].start;
-            if entity_ref.is_person() {
-                // A title or role before a person belongs to the mention.
-                let previous_end = mentions.last().map_or(0, |m| m.end);
-                if let Some(from) = titles_before(&tokens, i) {
-                    if tokens[from].start >= previous_end {
-                        start = tokens[from].start;
-                    }
-                }
-                if score == WHOLE {
-                    if let Some(last) = tokens[i..i + len].last() {
-                        surnames.insert(last.text.clone(), entity);
-                    }
+            let mut spans = self.spans_at(&tokens, i, kind);
+            if !options.overlapping {
+                spans.truncate(1);
+            }
+            if spans.is_empty() {
+                if let Some(&e) = surnames.get(&tokens[i].text) {
+                    spans.push((1, e, SURNAME));
+                } else if options.fuzzy {
+                    spans.extend(self.misspelled_at(text, &tokens, i, kind));
                 }
             }
-            let end = tokens[i + len - 1].end;
-            mentions.push(Mention {
-                start,
-                end,
-                text: text[start..end].to_string(),
-                id: entity_ref.id.clone(),
-                name: entity_ref.name.clone(),
-                score,
-                kind: entity_ref.kind.clone(),
-            });
-            i += len;
+            let advance = spans.first().map_or(1, |&(len, _, _)| len);
+            for (len, entity, score) in spans {
+                let mention = self.mention(text, &tokens, i, len, entity, score, &mentions);
+                let entity_ref = &self.knowledge_base().entities()[entity as usize];
+                if entity_ref.is_person() && score == WHOLE {
+                    surnames.insert(tokens[i + len - 1].text.clone(), entity);
+                }
+                mentions.push(mention);
+            }
+            i += if options.overlapping { 1 } else { advance };
         }
         mentions
     }
 
-    /// The longest span starting at token `at` that names an entity whole, and the entity.
-    /// The span grows while some multi-word name starts with it.
-    fn longest_at(&self, tokens: &[Token], at: usize, kind: Option<&str>) -> Option<(usize, u32)> {
+    /// The mention of `entity` by tokens `i..i + len`, with a title or role right before a
+    /// person attached, unless it overlaps the previous mention.
+    #[allow(clippy::too_many_arguments)]
+    fn mention(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        i: usize,
+        len: usize,
+        entity: u32,
+        score: f64,
+        before: &[Mention],
+    ) -> Mention {
+        let entity = &self.knowledge_base().entities()[entity as usize];
+        let mut start = tokens[i].start;
+        if entity.is_person() {
+            let previous_end = before.last().map_or(0, |m| m.end);
+            if let Some(from) = titles_before(tokens, i) {
+                if tokens[from].start >= previous_end {
+                    start = tokens[from].start;
+                }
+            }
+        }
+        let end = tokens[i + len - 1].end;
+        Mention {
+            start,
+            end,
+            text: text[start..end].to_string(),
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            score,
+            kind: entity.kind.clone(),
+        }
+    }
+
+    /// A misspelled name starting at token `i`: a span of up to [`MAX_FUZZY_SPAN`] tokens,
+    /// written with a capital, that resolves (see [`Resolver::resolve`]) to one entity.
+    fn misspelled_at(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        i: usize,
+        kind: Option<&str>,
+    ) -> Option<(usize, u32, f64)> {
+        let first = text[tokens[i].start..].chars().next()?;
+        if !first.is_uppercase() || tokens[i].text.len() < MIN_FUZZY_LEN {
+            return None;
+        }
+        (1..=MAX_FUZZY_SPAN.min(tokens.len() - i))
+            .rev()
+            .find_map(|len| {
+                let span = &text[tokens[i].start..tokens[i + len - 1].end];
+                let found = self.resolve(span, kind)?;
+                let e = self.knowledge_base().position(&found.id)?;
+                Some((len, e as u32, found.score))
+            })
+    }
+
+    /// The spans starting at token `at` that name an entity whole, longest first, with the
+    /// entity and score. A span grows while some multi-word name starts with it.
+    fn spans_at(&self, tokens: &[Token], at: usize, kind: Option<&str>) -> Vec<(usize, u32, f64)> {
         let index = self.index();
         let mut key = String::new();
-        let mut found = None;
+        let mut found = Vec::new();
         for len in 1..=MAX_SPAN.min(tokens.len() - at) {
             if len > 1 {
                 key.push(' ');
             }
             key.push_str(&tokens[at + len - 1].text);
             if let Some(e) = self.entity_for_span(&tokens[at..at + len], &key, kind) {
-                found = Some((len, e));
+                found.push((len, e, WHOLE));
             }
             if !index.is_prefix(&key) {
                 break;
             }
         }
+        found.reverse();
         found
     }
 

@@ -53,3 +53,21 @@ def test_link_kind_filter_and_errors() -> None:
         pass
     else:
         raise AssertionError("a non-string text is an error")
+
+
+def test_overlapping_and_fuzzy_modes() -> None:
+    kb = canonica.KnowledgeBase.from_records(
+        [
+            {"id": "AE", "name": "United Arab Emirates"},
+            {"id": "emirates_airline", "name": "Emirates"},
+            {"id": "KZ", "name": "Kazakhstan"},
+        ]
+    )
+    r = canonica.Resolver(kb)
+    text = "the United Arab Emirates and Kazakstan"
+    assert [m.text for m in r.link(text)] == ["United Arab Emirates"]
+    assert [m.text for m in r.link(text, overlapping=True)] == ["United Arab Emirates", "Emirates"]
+    fuzzy = r.link(text, fuzzy=True)
+    assert [(m.text, m.id) for m in fuzzy] == [("United Arab Emirates", "AE"), ("Kazakstan", "KZ")]
+    assert fuzzy[1].score < 1.0
+    assert all(text[m.start : m.end] == m.text for m in fuzzy)

@@ -170,10 +170,14 @@ class Resolver:
         order. None, NaN and "" give None; other non-strings raise CanonicaError."""
     def candidates(self, name: str | None, limit: int = 5, kind: str | None = None) -> list[Match]:
         """Up to `limit` entities `name` may refer to, best first, whatever their score."""
-    def link(self, text: str, kind: str | None = None) -> list[Mention]:
+    def link(
+        self, text: str, kind: str | None = None, overlapping: bool = False, fuzzy: bool = False
+    ) -> list[Mention]:
         """Every mention of an entity in `text`, in order, leftmost-longest and without
         overlaps: aliases matched whole after normalization, a title before a person attached,
-        a surname after a full mention linked, short aliases ("US") only in capitals."""
+        a surname after a full mention linked, short aliases ("US") only in capitals.
+        `overlapping=True` returns nested and overlapping mentions too; `fuzzy=True` also links
+        misspelled, capitalized names (slower)."""
     def resolve_frame(self, df: Any, column: str, prefix: str = "", kind: str | None = None) -> Any:
         """A copy of a pandas or polars DataFrame with `{prefix}id`, `{prefix}name` and
         `{prefix}score` columns appended (null where nothing matched)."""

@@ -650,15 +650,22 @@ impl PyResolver {
         Ok(found.into_iter().map(|inner| PyMatch { inner }).collect())
     }
 
-    #[pyo3(signature = (text, kind=None))]
+    #[pyo3(signature = (text, kind=None, overlapping=false, fuzzy=false))]
     fn link(
         &self,
         py: Python<'_>,
         text: &Bound<'_, PyAny>,
         kind: Option<String>,
+        overlapping: bool,
+        fuzzy: bool,
     ) -> PyResult<Vec<PyMention>> {
         let text = text_of(text, "the text")?;
-        py.detach(|| guard(|| to_code_points(&text, self.inner.link(&text, kind.as_deref()))))
+        let options = canonica::LinkOptions {
+            kind,
+            overlapping,
+            fuzzy,
+        };
+        py.detach(|| guard(|| to_code_points(&text, self.inner.link_with(&text, &options))))
     }
 
     #[pyo3(signature = (df, column, prefix="", kind=None))]
