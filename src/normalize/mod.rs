@@ -30,7 +30,7 @@ pub(crate) mod titles;
 use fold::{fold_char, Piece};
 
 /// One token of normalized text and the span of original text it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Token {
     /// The normalized token: lowercase ASCII letters and digits.
     pub text: String,
@@ -193,7 +193,7 @@ fn is_dotted_digraph(p: &Pending) -> bool {
 
 /// Marks dotted initials and joins runs of them ("U.A.E.", "J.-C.") into one token. A single
 /// letter without a dot joins nothing but still counts as an initial.
-fn join_initials(raw: Vec<Pending>) -> Vec<Token> {
+fn join_initials(mut raw: Vec<Pending>) -> Vec<Token> {
     let single_letter = |p: &Pending| p.source_chars == 1 && p.token.text.len() == 1;
     let mut out: Vec<Token> = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -207,14 +207,18 @@ fn join_initials(raw: Vec<Pending>) -> Vec<Token> {
         {
             j += 1;
         }
-        let mut token = raw[i].token.clone();
+        let initial_alone =
+            is_dotted_letter(&raw[i]) || single_letter(&raw[i]) || is_dotted_digraph(&raw[i]);
+        // Taken out of `raw` rather than cloned: most tokens are not initials.
+        let mut token = std::mem::take(&mut raw[i].token);
         if j > i {
-            token.initials = raw[i..=j].iter().map(|p| p.token.text.clone()).collect();
+            token.initials = std::iter::once(token.text.clone())
+                .chain(raw[i + 1..=j].iter().map(|p| p.token.text.clone()))
+                .collect();
             token.text = token.initials.concat();
             token.end = raw[j].token.end;
             token.hyphen_after = raw[j].token.hyphen_after;
-        } else if is_dotted_letter(&raw[i]) || single_letter(&raw[i]) || is_dotted_digraph(&raw[i])
-        {
+        } else if initial_alone {
             token.initials = vec![token.text.clone()];
         }
         out.push(token);
