@@ -54,6 +54,10 @@ bench-accuracy: bench-deps ## Accuracy side by side with RapidFuzz, country_conv
 bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side with RapidFuzz
 	$(PY) benchmarks/scale.py
 
+.PHONY: bench-link
+bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
+	$(PY) benchmarks/link.py
+
 .PHONY: bench-micro
 bench-micro: ## Criterion micro-benchmarks of normalize and a single resolve
 	cargo bench --bench core
