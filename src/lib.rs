@@ -60,7 +60,7 @@ pub mod store;
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
-pub use link::{LinkOptions, Mention};
+pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
 pub use score::Method;
@@ -82,6 +82,7 @@ mod send_sync {
         assert_send_sync::<crate::Token>();
         assert_send_sync::<crate::Mention>();
         assert_send_sync::<crate::LinkOptions>();
+        assert_send_sync::<crate::LinkedSpan>();
     }
 }
 

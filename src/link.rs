@@ -52,6 +52,19 @@ pub struct LinkOptions {
     pub fuzzy: bool,
 }
 
+/// One mention as [`Resolver::link_spans`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkedSpan {
+    /// Byte offset where the mention starts in the text.
+    pub start: usize,
+    /// Byte offset just past the mention's end.
+    pub end: usize,
+    /// The position of the entity in the resolver's knowledge base.
+    pub entity: usize,
+    /// How sure the link is, in [0, 1].
+    pub score: f64,
+}
+
 /// One mention of an entity in a text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mention {
@@ -123,12 +136,34 @@ impl Resolver {
     /// # Ok::<(), canonica::Error>(())
     /// ```
     pub fn link_with(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
+        let entities = self.knowledge_base().entities();
+        self.link_spans(text, options)
+            .into_iter()
+            .map(|span| {
+                let entity = &entities[span.entity];
+                Mention {
+                    start: span.start,
+                    end: span.end,
+                    text: text[span.start..span.end].to_string(),
+                    id: entity.id.clone(),
+                    name: entity.name.clone(),
+                    score: span.score,
+                    kind: entity.kind.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the
+    /// position of its entity in [`Resolver::knowledge_base`], and its score. For callers that
+    /// link a lot of text and look entities up themselves.
+    pub fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
         let kind = options.kind.as_deref();
         let mut tokens = self.normalizer().tokens(text);
         for t in tokens.iter_mut().filter(|t| t.lossy) {
             t.text = match_text(t);
         }
-        let mut mentions: Vec<Mention> = Vec::new();
+        let mut mentions: Vec<LinkedSpan> = Vec::new();
         // Surname -> entity position, for persons already mentioned in full.
         let mut surnames: FxHashMap<String, u32> = FxHashMap::default();
         let mut i = 0;
@@ -146,7 +181,7 @@ impl Resolver {
             }
             let advance = spans.first().map_or(1, |&(len, _, _)| len);
             for (len, entity, score) in spans {
-                let mention = self.mention(text, &tokens, i, len, entity, score, &mentions);
+                let mention = self.mention(&tokens, i, len, entity, score, &mentions);
                 let entity_ref = &self.knowledge_base().entities()[entity as usize];
                 if entity_ref.is_person() && score == WHOLE {
                     surnames.insert(tokens[i + len - 1].text.clone(), entity);
@@ -160,20 +195,17 @@ impl Resolver {
 
     /// The mention of `entity` by tokens `i..i + len`, with a title or role right before a
     /// person attached, unless it overlaps the previous mention.
-    #[allow(clippy::too_many_arguments)]
     fn mention(
         &self,
-        text: &str,
         tokens: &[Token],
         i: usize,
         len: usize,
         entity: u32,
         score: f64,
-        before: &[Mention],
-    ) -> Mention {
-        let entity = &self.knowledge_base().entities()[entity as usize];
+        before: &[LinkedSpan],
+    ) -> LinkedSpan {
         let mut start = tokens[i].start;
-        if entity.is_person() {
+        if self.knowledge_base().entities()[entity as usize].is_person() {
             let previous_end = before.last().map_or(0, |m| m.end);
             if let Some(from) = titles_before(tokens, i) {
                 if tokens[from].start >= previous_end {
@@ -181,15 +213,11 @@ impl Resolver {
                 }
             }
         }
-        let end = tokens[i + len - 1].end;
-        Mention {
+        LinkedSpan {
             start,
-            end,
-            text: text[start..end].to_string(),
-            id: entity.id.clone(),
-            name: entity.name.clone(),
+            end: tokens[i + len - 1].end,
+            entity: entity as usize,
             score,
-            kind: entity.kind.clone(),
         }
     }
 

@@ -66,7 +66,9 @@ def test_overlapping_and_fuzzy_modes() -> None:
     r = canonica.Resolver(kb)
     text = "the United Arab Emirates and Kazakstan"
     assert [m.text for m in r.link(text)] == ["United Arab Emirates"]
-    assert [m.text for m in r.link(text, overlapping=True)] == ["United Arab Emirates", "Emirates"]
+    overlapping = r.link(text, overlapping=True)
+    assert [m.text for m in overlapping] == ["United Arab Emirates", "Emirates"]
+    assert all(text[m.start : m.end] == m.text for m in overlapping)
     fuzzy = r.link(text, fuzzy=True)
     assert [(m.text, m.id) for m in fuzzy] == [("United Arab Emirates", "AE"), ("Kazakstan", "KZ")]
     assert fuzzy[1].score < 1.0

@@ -470,7 +470,17 @@ fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
 struct PyMention {
     start: usize,
     end: usize,
-    inner: canonica::Mention,
+    text: String,
+    score: f64,
+    entity: usize,
+    /// The resolver the entity belongs to (a cheap shared handle).
+    resolver: canonica::Resolver,
+}
+
+impl PyMention {
+    fn entity(&self) -> &canonica::Entity {
+        &self.resolver.knowledge_base().entities()[self.entity]
+    }
 }
 
 #[pymethods]
@@ -485,62 +495,62 @@ impl PyMention {
     }
     #[getter]
     fn text(&self) -> &str {
-        &self.inner.text
+        &self.text
     }
     #[getter]
     fn id(&self) -> &str {
-        &self.inner.id
+        &self.entity().id
     }
     #[getter]
     fn name(&self) -> &str {
-        &self.inner.name
+        &self.entity().name
     }
     #[getter]
     fn score(&self) -> f64 {
-        self.inner.score
+        self.score
     }
     #[getter]
     fn kind(&self) -> Option<&str> {
-        self.inner.kind.as_deref()
+        self.entity().kind.as_deref()
     }
     fn __repr__(&self) -> String {
         format!(
             "Mention(start={}, end={}, text={}, id={}, score={})",
             self.start,
             self.end,
-            quote(&self.inner.text),
-            quote(&self.inner.id),
-            self.inner.score
+            quote(&self.text),
+            quote(&self.entity().id),
+            self.score
         )
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<PyMention>().is_ok_and(|o| {
             let o = o.get();
-            (o.start, o.end) == (self.start, self.end) && o.inner == self.inner
+            (o.start, o.end, o.score) == (self.start, self.end, self.score)
+                && o.text == self.text
+                && o.entity().id == self.entity().id
         })
     }
 }
 
-/// Byte offsets of mentions (in order) to code-point offsets, in one pass over the text.
-fn to_code_points(text: &str, mentions: Vec<canonica::Mention>) -> Vec<PyMention> {
-    let mut chars = text.char_indices().map(|(b, _)| b).enumerate().peekable();
-    let mut at = |byte: usize| -> usize {
-        while let Some(&(i, b)) = chars.peek() {
-            if b >= byte {
-                return i;
-            }
-            chars.next();
-        }
-        text.chars().count()
-    };
-    let mut out = Vec::with_capacity(mentions.len());
-    for m in mentions {
-        let start = at(m.start);
-        let end = at(m.end);
+/// Linked spans (byte offsets) to mentions with code-point offsets. Overlapping mentions come
+/// out of order, so offsets are looked up in the list of character starts.
+fn to_mentions(
+    text: &str,
+    spans: Vec<canonica::LinkedSpan>,
+    resolver: &canonica::Resolver,
+) -> Vec<PyMention> {
+    let char_starts: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
+    let at = |byte: usize| char_starts.partition_point(|&b| (b as usize) < byte);
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
         out.push(PyMention {
-            start,
-            end,
-            inner: m,
+            start: at(span.start),
+            end: at(span.end),
+            text: text[span.start..span.end].to_string(),
+            score: span.score,
+            entity: span.entity,
+            resolver: resolver.clone(),
         });
     }
     out
@@ -665,7 +675,9 @@ impl PyResolver {
             overlapping,
             fuzzy,
         };
-        py.detach(|| guard(|| to_code_points(&text, self.inner.link_with(&text, &options))))
+        py.detach(|| {
+            guard(|| to_mentions(&text, self.inner.link_spans(&text, &options), &self.inner))
+        })
     }
 
     #[pyo3(signature = (df, column, prefix="", kind=None))]
