@@ -337,6 +337,10 @@ pub(crate) struct Index {
     /// Hashes of the keys of the first words of multi-word names ("united", "united arab"), so
     /// that linking stops extending a span as soon as no name can start with it.
     prefixes: HashedKeys,
+    /// A bit per hash bucket of every exact key and prefix: a span whose bit is clear is
+    /// neither, which linking learns from one small table instead of two large ones. Derived
+    /// from the keys, not saved.
+    span_filter: Vec<u64>,
 }
 
 /// The index while it is being built: aliases and tokens still in growable maps.
@@ -507,6 +511,7 @@ impl Builder {
         index.exact = HashedKeys::from_pairs(exact);
         index.compact = HashedKeys::from_pairs(compact);
         index.prefixes = HashedKeys::from_pairs(prefixes);
+        index.span_filter = span_filter(&index.exact, &index.prefixes);
         index.deletes = HashedKeys::from_pairs(deletes);
         index.drift = HashedKeys::from_pairs(drift);
         index
@@ -605,9 +610,27 @@ impl Index {
         self.compact.get_str(compact_key).collect()
     }
 
-    /// True when some multi-word name starts with the words of `key`.
-    pub fn is_prefix(&self, key: &str) -> bool {
-        self.prefixes.get_str(key).next().is_some()
+    /// The hash a key is looked up by in [`Index::span_candidates`].
+    pub fn key_hash(key: &str) -> u64 {
+        hash_bytes(key.as_bytes())
+    }
+
+    /// For linking, what a span with this [`Index::key_hash`] can be: `None` when it is
+    /// neither a name nor the first words of a longer one; else the aliases whose key it is, and
+    /// whether a longer name starts with it.
+    pub fn span_candidates(&self, hash: u64) -> Option<(impl Iterator<Item = u32> + '_, bool)> {
+        let bit = (hash >> (64 - self.span_filter_bits())) as usize;
+        if self.span_filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        Some((
+            self.exact.get(hash),
+            self.prefixes.get(hash).next().is_some(),
+        ))
+    }
+
+    fn span_filter_bits(&self) -> u32 {
+        (self.span_filter.len() * 64).trailing_zeros()
     }
 
     /// The vocabulary id of a token.
@@ -728,6 +751,12 @@ impl Index {
         {
             return Err(r.invalid("the index tables disagree in size"));
         }
+        let exact = HashedKeys::decode(r, aliases)?;
+        let compact = HashedKeys::decode(r, aliases)?;
+        let deletes = HashedKeys::decode(r, words)?;
+        let drift = HashedKeys::decode(r, words)?;
+        let prefixes = HashedKeys::decode(r, 1)?;
+        let span_filter = span_filter(&exact, &prefixes);
         Ok(Index {
             alias_entity,
             alias_source,
@@ -738,13 +767,26 @@ impl Index {
             weight,
             max_idf,
             postings,
-            exact: HashedKeys::decode(r, aliases)?,
-            compact: HashedKeys::decode(r, aliases)?,
-            deletes: HashedKeys::decode(r, words)?,
-            drift: HashedKeys::decode(r, words)?,
-            prefixes: HashedKeys::decode(r, 1)?,
+            exact,
+            compact,
+            deletes,
+            drift,
+            prefixes,
+            span_filter,
         })
     }
+}
+
+/// The bitset of [`Index::span_candidates`]: about eight bits per key.
+fn span_filter(exact: &HashedKeys, prefixes: &HashedKeys) -> Vec<u64> {
+    let keys = exact.pairs.len() + prefixes.pairs.len();
+    let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
+    let mut set = vec![0u64; (1usize << bits) / 64];
+    for &(hash, _) in exact.pairs.iter().chain(&prefixes.pairs) {
+        let bit = (hash >> (64 - bits)) as usize;
+        set[bit / 64] |= 1 << (bit % 64);
+    }
+    set
 }
 
 /// Acronyms of a multi-word name: the first letters of its words, without and with the small

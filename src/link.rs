@@ -15,7 +15,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::index::AliasSource;
+use crate::index::{AliasSource, Index};
 use crate::normalize::titles::titles_before;
 use crate::normalize::{match_text, Token};
 use crate::resolve::Resolver;
@@ -255,10 +255,14 @@ impl Resolver {
                 key.push(' ');
             }
             key.push_str(&tokens[at + len - 1].text);
-            if let Some(e) = self.entity_for_span(&tokens[at..at + len], &key, kind) {
+            // A span that is neither a name nor the start of one ends the search.
+            let Some((aliases, longer)) = index.span_candidates(Index::key_hash(&key)) else {
+                break;
+            };
+            if let Some(e) = self.entity_for_span(&tokens[at..at + len], &key, aliases, kind) {
                 found.push((len, e, WHOLE));
             }
-            if !index.is_prefix(&key) {
+            if !longer {
                 break;
             }
         }
@@ -267,7 +271,13 @@ impl Resolver {
     }
 
     /// The entity a span of tokens names whole, if exactly one does (or one outweighs the rest).
-    fn entity_for_span(&self, span: &[Token], key: &str, kind: Option<&str>) -> Option<u32> {
+    fn entity_for_span(
+        &self,
+        span: &[Token],
+        key: &str,
+        aliases: impl Iterator<Item = u32>,
+        kind: Option<&str>,
+    ) -> Option<u32> {
         let capitals = span.iter().all(|t| t.capitals);
         let letters = key.chars().filter(|c| c.is_ascii_alphanumeric()).count();
         if letters <= SHORT_ALIAS && !capitals {
@@ -275,8 +285,7 @@ impl Resolver {
         }
         let index = self.index();
         let entities = self.knowledge_base().entities();
-        let mut found: Vec<u32> = index
-            .exact_iter(key)
+        let mut found: Vec<u32> = aliases
             .filter_map(|a| {
                 let alias = index.alias(a);
                 let acronym = alias.source == AliasSource::Acronym;
