@@ -114,7 +114,8 @@ impl Normalizer {
                 Piece::Word(b) => {
                     let pending = current.get_or_insert_with(|| Pending {
                         token: Token {
-                            text: String::new(),
+                            // Room for most words, so that they are built without regrowing.
+                            text: String::with_capacity(16),
                             start,
                             end,
                             initials: Vec::new(),
