@@ -426,6 +426,16 @@ def _output_format(args: argparse.Namespace, table: Table) -> tuple[str, str]:
 # Commands
 
 
+def _emit(output: str | None, write: Callable[[IO[str]], None]) -> None:
+    """Writes to standard output, or to `output` atomically."""
+    if output in (None, "-"):
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        assert output is not None
+        _write_atomically(output, write)
+
+
 def _cmd_resolve(args: argparse.Namespace) -> int:
     prefix: str = args.prefix
     added = [f"{prefix}id", f"{prefix}name", f"{prefix}score"]
@@ -446,11 +456,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         else:
             _write_csv(out, table, results, added, delimiter)
 
-    if args.output in (None, "-"):
-        write(sys.stdout)
-        sys.stdout.flush()
-    else:
-        _write_atomically(args.output, write)
+    _emit(args.output, write)
     return 0
 
 
@@ -494,11 +500,7 @@ def _cmd_link(args: argparse.Namespace) -> int:
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
-    if args.output in (None, "-"):
-        write(sys.stdout)
-        sys.stdout.flush()
-    else:
-        _write_atomically(args.output, write)
+    _emit(args.output, write)
     return 0
 
 
