@@ -428,11 +428,10 @@ def _output_format(args: argparse.Namespace, table: Table) -> tuple[str, str]:
 
 def _emit(output: str | None, write: Callable[[IO[str]], None]) -> None:
     """Writes to standard output, or to `output` atomically."""
-    if output in (None, "-"):
+    if output is None or output == "-":
         write(sys.stdout)
         sys.stdout.flush()
     else:
-        assert output is not None
         _write_atomically(output, write)
 
 
