@@ -56,6 +56,7 @@ pub mod resolve;
 pub mod score;
 mod similarity;
 pub mod store;
+pub mod threads;
 
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
@@ -65,6 +66,7 @@ pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
 pub use score::Method;
 pub use similarity::similarity;
+pub use threads::{num_threads, set_num_threads};
 
 #[cfg(test)]
 mod send_sync {

@@ -12,6 +12,7 @@ use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::Normalizer;
 use crate::query::Query;
 use crate::score::{self, score_spelling, score_tokens, Method};
+use crate::threads;
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
 /// case corpus (`tests/data/cases.jsonl`), where a wrong id is worse than none.
@@ -358,16 +359,19 @@ impl Resolver {
         (clear && good).then(|| self.to_match(&query, heaviest))
     }
 
-    /// Resolves many names in parallel; the result has one entry per name, in order.
+    /// Resolves many names in parallel (on [`crate::threads`]' pool); the result has one entry
+    /// per name, in order.
     pub fn resolve_many<S: AsRef<str> + Sync>(
         &self,
         names: &[S],
         kind: Option<&str>,
     ) -> Vec<Option<Match>> {
-        names
-            .par_iter()
-            .map(|n| self.resolve(n.as_ref(), kind))
-            .collect()
+        threads::install(|| {
+            names
+                .par_iter()
+                .map(|n| self.resolve(n.as_ref(), kind))
+                .collect()
+        })
     }
 
     /// Resolves many optional names in parallel; `None` and empty names give `None`.
@@ -376,10 +380,12 @@ impl Resolver {
         names: &[Option<S>],
         kind: Option<&str>,
     ) -> Vec<Option<Match>> {
-        names
-            .par_iter()
-            .map(|n| n.as_ref().and_then(|n| self.resolve(n.as_ref(), kind)))
-            .collect()
+        threads::install(|| {
+            names
+                .par_iter()
+                .map(|n| n.as_ref().and_then(|n| self.resolve(n.as_ref(), kind)))
+                .collect()
+        })
     }
 
     /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with the

@@ -14,6 +14,9 @@
 True
 """
 
+import os
+
+from canonica import _core
 from canonica._core import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
@@ -26,6 +29,8 @@ from canonica._core import (
     __version__,
     countries,
     normalize,
+    num_threads,
+    set_num_threads,
     similarity,
 )
 
@@ -41,5 +46,11 @@ __all__ = [
     "__version__",
     "countries",
     "normalize",
+    "num_threads",
+    "set_num_threads",
     "similarity",
 ]
+
+# A forked child inherits the parent's thread pool but none of its threads: forget it there.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_core._after_fork)

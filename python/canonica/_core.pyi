@@ -204,6 +204,15 @@ def countries() -> KnowledgeBase:
     the major languages and scripts. Names that mean several countries ("Congo", "Korea") are
     aliases of each, so a resolver does not guess between them."""
 
+def set_num_threads(threads: int) -> None:
+    """Sets how many threads `resolve_many` uses; 0 means one per core, or the value of the
+    CANONICA_NUM_THREADS environment variable. Use 1 inside Spark, Dask or Ray workers that
+    already run one task per core."""
+
+def num_threads() -> int:
+    """How many threads `resolve_many` will use."""
+
+def _after_fork() -> None: ...
 def similarity(a: str, b: str) -> float:
     """How alike two names are, in [0, 1], under the same normalization and rules as
     resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
@@ -219,8 +228,11 @@ __all__ = [
     "Mention",
     "Resolver",
     "__version__",
+    "_after_fork",
     "_resolver_from_bytes",
     "countries",
     "normalize",
+    "num_threads",
+    "set_num_threads",
     "similarity",
 ]

@@ -761,6 +761,29 @@ fn countries(py: Python<'_>) -> PyResult<PyKnowledgeBase> {
     Ok(PyKnowledgeBase::wrap(kb))
 }
 
+/// Sets how many threads `resolve_many` uses; 0 means one per core (or CANONICA_NUM_THREADS).
+#[pyfunction]
+fn set_num_threads(threads: i64) -> PyResult<()> {
+    let threads = usize::try_from(threads).map_err(|_| {
+        error(format!(
+            "the number of threads must be 0 or more, not {threads}"
+        ))
+    })?;
+    canonica::set_num_threads(threads).map_err(to_py_err)
+}
+
+/// How many threads `resolve_many` will use.
+#[pyfunction]
+fn num_threads() -> usize {
+    canonica::num_threads()
+}
+
+/// Called in every forked child: forgets the thread pool inherited from the parent.
+#[pyfunction]
+fn _after_fork() {
+    canonica::threads::after_fork();
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -775,6 +798,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(similarity, m)?)?;
     m.add_function(wrap_pyfunction!(countries, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_resolver_from_bytes, m)?)?;
     Ok(())
 }

@@ -1,0 +1,114 @@
+//! The threads batches run on: a pool of canonica's own, sized by [`set_num_threads`], by the
+//! `CANONICA_NUM_THREADS` environment variable, or by the number of cores, so that a caller can
+//! keep canonica to one core inside Spark, Dask or Ray workers that run one task per core.
+//!
+//! A process forked while the pool exists inherits the pool but not its threads; [`after_fork`]
+//! (called by the Python package in every forked child) drops the inherited pool so the child
+//! builds a fresh one instead of waiting forever on threads that do not exist.
+
+use std::sync::{Arc, RwLock};
+
+use rayon::{ThreadPool, ThreadPoolBuilder};
+
+use crate::error::{Error, Result};
+
+/// The environment variable that sets the number of threads when [`set_num_threads`] was not
+/// called; 0 or unset means one per core.
+pub const NUM_THREADS_ENV: &str = "CANONICA_NUM_THREADS";
+
+struct Pool {
+    threads: usize,
+    pool: Arc<ThreadPool>,
+}
+
+static POOL: RwLock<Option<Pool>> = RwLock::new(None);
+static CHOSEN: RwLock<Option<usize>> = RwLock::new(None);
+
+fn wanted() -> usize {
+    let chosen = *CHOSEN.read().unwrap_or_else(|e| e.into_inner());
+    let from_env = || {
+        std::env::var(NUM_THREADS_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
+    match chosen.or_else(from_env) {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Sets how many threads batches use; 0 means one per core (or `CANONICA_NUM_THREADS`).
+pub fn set_num_threads(threads: usize) -> Result<()> {
+    if threads > 1024 {
+        return Err(Error::invalid_argument(format!(
+            "the number of threads must be at most 1024, not {threads}"
+        )));
+    }
+    *CHOSEN.write().unwrap_or_else(|e| e.into_inner()) = (threads > 0).then_some(threads);
+    Ok(())
+}
+
+/// How many threads the next batch will use.
+pub fn num_threads() -> usize {
+    wanted()
+}
+
+/// Forgets the pool inherited from a parent process, without touching its threads, which a
+/// forked child does not have.
+pub fn after_fork() {
+    let mut slot = POOL.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(old) = slot.take() {
+        // Dropping it would wait for threads that do not exist in this process.
+        std::mem::forget(old);
+    }
+}
+
+/// Runs `f` on the pool, building or resizing it first when needed.
+pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let threads = wanted();
+    let current = POOL
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .filter(|p| p.threads == threads)
+        .map(|p| Arc::clone(&p.pool));
+    let pool = match current {
+        Some(pool) => pool,
+        None => {
+            let built = ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("canonica-{i}"))
+                .build();
+            match built {
+                Ok(pool) => {
+                    let pool = Arc::new(pool);
+                    *POOL.write().unwrap_or_else(|e| e.into_inner()) = Some(Pool {
+                        threads,
+                        pool: Arc::clone(&pool),
+                    });
+                    pool
+                }
+                // No threads to be had: run on the caller's thread.
+                Err(_) => return f(),
+            }
+        }
+    };
+    pool.install(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_can_be_set_and_reset() {
+        set_num_threads(3).unwrap();
+        assert_eq!(num_threads(), 3);
+        assert_eq!(install(rayon::current_num_threads), 3);
+        set_num_threads(1).unwrap();
+        assert_eq!(install(rayon::current_num_threads), 1);
+        assert!(set_num_threads(5000).is_err());
+        set_num_threads(0).unwrap();
+        assert!(num_threads() >= 1);
+    }
+}
