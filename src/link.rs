@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 use crate::index::{AliasSource, Index};
 use crate::normalize::titles::titles_before;
 use crate::normalize::{match_text, Token};
-use crate::resolve::Resolver;
+use crate::resolve::{clearly_heaviest, Resolver};
 
 /// The longest span of tokens looked up as one name.
 pub const MAX_SPAN: usize = 8;
@@ -35,9 +35,6 @@ const SURNAME: f64 = 0.95;
 const MAX_FUZZY_SPAN: usize = 4;
 /// The shortest first word of a misspelled name.
 const MIN_FUZZY_LEN: usize = 4;
-
-/// How many times the weight of every other entity sharing a span one needs to be linked.
-const WEIGHT_TIE_BREAK: f64 = 2.0;
 
 /// How [`Resolver::link_with`] links.
 #[derive(Clone, Debug, Default)]
@@ -300,13 +297,8 @@ impl Resolver {
             [] => None,
             [one] => Some(*one),
             many => {
-                let weight = |e: u32| entities[e as usize].weight;
-                let heaviest = *many
-                    .iter()
-                    .max_by(|a, b| weight(**a).total_cmp(&weight(**b)))?;
-                many.iter()
-                    .all(|&e| e == heaviest || weight(heaviest) >= WEIGHT_TIE_BREAK * weight(e))
-                    .then_some(heaviest)
+                let weights: Vec<f64> = many.iter().map(|&e| entities[e as usize].weight).collect();
+                clearly_heaviest(&weights).map(|i| many[i])
             }
         }
     }

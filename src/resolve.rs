@@ -39,6 +39,20 @@ fn inner_threshold(resolver: &Resolver) -> f32 {
 /// How many times the weight of every other rival an entity needs to win a near-tie.
 const WEIGHT_TIE_BREAK: f64 = 2.0;
 
+/// The position of the item that outweighs every other by [`WEIGHT_TIE_BREAK`], if one does:
+/// how near-ties between entities are broken, in resolution and in linking alike.
+pub(crate) fn clearly_heaviest(weights: &[f64]) -> Option<usize> {
+    let (best, &w) = weights
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    weights
+        .iter()
+        .enumerate()
+        .all(|(i, &other)| i == best || w >= WEIGHT_TIE_BREAK * other)
+        .then_some(best)
+}
+
 /// One entity a name resolved to, with how well and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Match {
@@ -244,6 +258,8 @@ impl Found<'_> {
             let entry = index.alias(a);
             let person = inner.kb.entities()[entry.entity as usize].is_person();
             let mut best_tokens = 0.0f32;
+            // The whole-spelling similarity, computed once per alias when a reading needs it.
+            let mut lean: Option<f32> = None;
             for (r, (reading, factor)) in query.readings.iter().enumerate() {
                 let Some(t) = score_tokens(reading, &entry, index, person, false) else {
                     continue;
@@ -252,7 +268,9 @@ impl Found<'_> {
                 best_tokens = best_tokens.max(score);
                 if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
                     // Near ties between typo matches lean to the closer spelling.
-                    let jw = strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32;
+                    let jw = *lean.get_or_insert_with(|| {
+                        strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32
+                    });
                     score = (score + TIE_LEAN * jw - TIE_LEAN).max(0.0);
                 }
                 self.offer(a, score, Method::Tokens, Evidence::Reading(r));
@@ -348,15 +366,9 @@ impl Resolver {
         if first.method == Method::Exact && rivals[1..].iter().all(|b| b.method != Method::Exact) {
             return Some(self.to_match(&query, first));
         }
-        let heaviest = rivals
-            .iter()
-            .max_by(|a, b| self.entity(a).weight.total_cmp(&self.entity(b).weight))?;
-        let w = self.entity(heaviest).weight;
-        let clear = rivals
-            .iter()
-            .all(|b| std::ptr::eq(*b, *heaviest) || w >= WEIGHT_TIE_BREAK * self.entity(b).weight);
-        let good = (heaviest.score as f64) >= inner.threshold;
-        (clear && good).then(|| self.to_match(&query, heaviest))
+        let weights: Vec<f64> = rivals.iter().map(|b| self.entity(b).weight).collect();
+        let heaviest = rivals[clearly_heaviest(&weights)?];
+        ((heaviest.score as f64) >= inner.threshold).then(|| self.to_match(&query, heaviest))
     }
 
     /// Resolves many names in parallel (on [`crate::threads`]' pool); the result has one entry
