@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::index::Index;
+use crate::index::{edit_budget, Index};
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
@@ -292,6 +292,47 @@ impl Query {
         aliases
     }
 }
+
+impl Query {
+    /// The aliases that may be spelled within the edit budget of the whole query when token
+    /// alignment found nothing good enough: a typo can break a word beyond its own budget
+    /// ("Grnad Rivière du Nord"), so no posting of that word holds the alias. Two edits damage at
+    /// most two words, so an alias within budget holds one of any three words of the query
+    /// intact: the postings of the three rarest words it knows are enough. Aliases whose
+    /// spelling is too long or too short are dropped before anything is compared.
+    pub fn spelling_candidates(&self, index: &Index) -> Vec<u32> {
+        let (spelled, words) = (&self.spelled, &self.words);
+        if spelled.is_empty() || words.len() < 2 {
+            return Vec::new();
+        }
+        let budget = edit_budget(spelled.len());
+        let mut known: Vec<u32> = words.iter().filter_map(|q| q.exact).collect();
+        known.sort_unstable_by_key(|&v| index.postings(v).len());
+        known.dedup();
+        let mut aliases: Vec<u32> = Vec::new();
+        for &v in known.iter().take(SPELLING_WORDS) {
+            let postings = index.postings(v);
+            if aliases.len() + postings.len() > MAX_SPELLING_CANDIDATES {
+                break;
+            }
+            aliases.extend(
+                postings
+                    .iter()
+                    .filter(|&&a| index.spelled_len(a).abs_diff(spelled.len()) <= budget),
+            );
+        }
+        aliases.sort_unstable();
+        aliases.dedup();
+        aliases
+    }
+}
+
+/// How many of the query's rarest words [`Query::spelling_candidates`] reads postings of: one
+/// more than the words two edits can damage.
+const SPELLING_WORDS: usize = 3;
+/// The most aliases [`Query::spelling_candidates`] gathers, so that a query of only common words
+/// stays cheap.
+const MAX_SPELLING_CANDIDATES: usize = 20_000;
 
 /// The vocabulary tokens a query word may stand for.
 fn group(q: &QueryToken) -> impl Iterator<Item = u32> + '_ {

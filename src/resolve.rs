@@ -302,6 +302,26 @@ impl Found<'_> {
     }
 }
 
+impl Found<'_> {
+    /// The best score found so far.
+    fn best_score(&self) -> f32 {
+        self.best.values().map(|b| b.score).fold(0.0, f32::max)
+    }
+
+    /// The whole spelling compared with aliases that token alignment could not find (see
+    /// [`Query::spelling_candidates`]).
+    fn spellings_beyond_tokens(&mut self) {
+        let (index, spelled) = (&self.inner.index, &self.query.spelled);
+        let mut buf = String::new();
+        for a in self.query.spelling_candidates(index) {
+            index.spell_into(a, &mut buf);
+            if let Some(s) = score_spelling(spelled, &buf) {
+                self.offer(a, s, Method::Spelling, Evidence::Spelling);
+            }
+        }
+    }
+}
+
 /// The ranked entities for one query, with the query for explaining them.
 struct Ranking {
     query: Query,
@@ -466,8 +486,12 @@ impl Resolver {
         // A lone title names nobody, unless the knowledge base has it as a name.
         if !query.only_titles {
             let candidates = query.candidate_aliases(&inner.index, min_score);
-            let below = found.token_matches(&candidates, min_score.max(inner.threshold as f32));
+            let enough = min_score.max(inner.threshold as f32);
+            let below = found.token_matches(&candidates, enough);
             found.spellings(below);
+            if found.best_score() < enough {
+                found.spellings_beyond_tokens();
+            }
         }
         let ranked = self.sorted(found.best);
         Some(Ranking { query, ranked })
@@ -556,6 +580,23 @@ mod tests {
             .margin(-0.1)
             .build(KnowledgeBase::new())
             .is_err());
+    }
+
+    #[test]
+    fn a_word_broken_beyond_its_budget_is_found_by_the_whole_spelling() {
+        let mut kb = KnowledgeBase::new();
+        kb.add(Entity::new("grn", "Grande Rivière du Nord"))
+            .unwrap();
+        kb.add(Entity::new("grs", "Grand River South")).unwrap();
+        kb.add(Entity::new("rh", "Rooty Hill")).unwrap();
+        kb.add(Entity::new("hill", "Hill")).unwrap();
+        let r = Resolver::builder().threshold(0.8).build(kb).unwrap();
+        // "grnad" is two edits from "grande", beyond a five-letter word's budget.
+        let m = r.resolve("Grnad Rivière du Nord", None).unwrap();
+        assert_eq!((m.id.as_str(), m.method), ("grn", Method::Spelling));
+        assert_eq!(r.resolve("Rooty Hgldl", None).unwrap().id, "rh");
+        // Too many broken words stay unmatched.
+        assert!(r.resolve("Rxxty Hgldl", None).is_none());
     }
 
     #[test]

@@ -105,12 +105,20 @@ pub(crate) fn token_similarity(a: &str, b: &str, edits: usize) -> f32 {
         6..=9 => 0.75,
         _ => 0.6,
     } / len as f32;
-    let first = if len <= 7 && a.as_bytes().first() != b.as_bytes().first() {
+    let first = if len <= 7 && a.as_bytes().first() != b.as_bytes().first() && !swapped_start(a, b)
+    {
         FIRST_LETTER_PENALTY
     } else {
         0.0
     };
     (1.0 - per_edit * edits as f32 - first).max(0.0)
+}
+
+/// True when `a` and `b` start with the same two letters in the other order ("Ocdru", "Codru"):
+/// a slip of the fingers that keeps both first letters, rather than another name.
+fn swapped_start(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() >= 2 && b.len() >= 2 && a[0] == b[1] && a[1] == b[0]
 }
 
 /// Extra cost of a typo that changes the first letter.
@@ -359,6 +367,14 @@ mod tests {
         assert!(long > 0.9 && short < 0.85, "{long} {short}");
         assert_eq!(token_similarity("niger", "niger", 0), 1.0);
         assert!(token_similarity("luanda", "ruanda", 1) < 0.8);
+    }
+
+    #[test]
+    fn swapped_first_letters_cost_like_any_typo() {
+        let swapped = token_similarity("ocdru", "codru", 1);
+        let inside = token_similarity("cdoru", "codru", 1);
+        assert_eq!(swapped, inside);
+        assert!(token_similarity("nodru", "codru", 1) < swapped);
     }
 
     #[test]
