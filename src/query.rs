@@ -51,6 +51,12 @@ pub(crate) struct Query {
     /// The whole query without spaces, for comparing spellings; empty when the query holds
     /// a lossy transliteration.
     pub spelled: String,
+    /// The query's tokens, as matched.
+    tokens: Vec<Token>,
+    /// The tokens' texts with legal forms folded.
+    folded: Vec<String>,
+    /// The factor on readings that leave the titles out.
+    without_titles: f32,
 }
 
 fn join(tokens: &[Token]) -> String {
@@ -59,8 +65,9 @@ fn join(tokens: &[Token]) -> String {
 }
 
 impl Query {
-    /// Analyzes `name`; `None` when it has no letters or digits.
-    pub fn analyze(name: &str, normalizer: &Normalizer, index: &Index) -> Option<Query> {
+    /// Analyzes `name` into its whole keys; `None` when it has no letters or digits. Its words
+    /// are read ([`Query::read_words`]) only when the keys do not settle the answer.
+    pub fn analyze(name: &str, normalizer: &Normalizer) -> Option<Query> {
         let mut tokens = normalizer.tokens(name);
         for t in &mut tokens {
             t.text = match_text(t);
@@ -121,6 +128,34 @@ impl Query {
             "same letters, other spacing",
         ));
 
+        Some(Query {
+            keys,
+            only_titles: is_only_titles(&tokens),
+            acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
+            readings: Vec::new(),
+            spelled: if tokens.iter().any(|t| t.lossy) {
+                String::new()
+            } else {
+                compact(&key)
+            },
+            words: Vec::new(),
+            name_at,
+            tokens,
+            folded,
+            without_titles,
+        })
+    }
+
+    /// Reads the query's words: the vocabulary tokens each may stand for, and the readings
+    /// scored against candidates.
+    pub fn read_words(&mut self, index: &Index) {
+        let (tokens, folded, name_at, without_titles) = (
+            &self.tokens,
+            &self.folded,
+            self.name_at,
+            self.without_titles,
+        );
+        let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
         let mut words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
         // Words the vocabulary does not know may be two words run together; the name part of
         // the query is read once more with such words cut ("HuntingtonnWoods").
@@ -141,10 +176,10 @@ impl Query {
         let as_written: Vec<(QueryToken, Option<&Token>)> =
             words.iter().cloned().zip(tokens.iter().map(Some)).collect();
         let mut bases = vec![(as_written, name_at)];
-        if folded != texts {
+        if *folded != texts {
             let mut next = 0;
             let mut reading = Vec::new();
-            for text in &folded {
+            for text in folded {
                 if legal::is_legal_form(text) {
                     reading.push((plain(text, false, index), None));
                 } else if let Some(j) = (next..tokens.len()).find(|&j| &tokens[j].text == text) {
@@ -207,19 +242,8 @@ impl Query {
             // Candidates come from the words as cut.
             words = cut;
         }
-        Some(Query {
-            keys,
-            only_titles: is_only_titles(&tokens),
-            acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
-            readings,
-            spelled: if tokens.iter().any(|t| t.lossy) {
-                String::new()
-            } else {
-                compact(&key)
-            },
-            words,
-            name_at,
-        })
+        self.words = words;
+        self.readings = readings;
     }
 }
 

@@ -303,6 +303,14 @@ impl Found<'_> {
 }
 
 impl Found<'_> {
+    /// How many entities have a verbatim match (after normalization) so far.
+    fn exact_entities(&self) -> usize {
+        self.best
+            .values()
+            .filter(|b| b.method == Method::Exact && b.score >= score::EXACT)
+            .count()
+    }
+
     /// The best score found so far.
     fn best_score(&self) -> f32 {
         self.best.values().map(|b| b.score).fold(0.0, f32::max)
@@ -366,7 +374,7 @@ impl Resolver {
     /// two entities are too close to tell apart. `kind`, when given, keeps only entities of that
     /// kind.
     pub fn resolve(&self, name: &str, kind: Option<&str>) -> Option<Match> {
-        let Ranking { query, ranked } = self.rank(name, kind, inner_threshold(self))?;
+        let Ranking { query, ranked } = self.rank(name, kind, inner_threshold(self), true)?;
         let first = ranked.first()?;
         let inner = &*self.inner;
         if (first.score as f64) < inner.threshold {
@@ -423,7 +431,8 @@ impl Resolver {
     /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with the
     /// evidence for it. Entities that tie with the best are all listed, so ambiguity is visible.
     pub fn candidates(&self, name: &str, limit: usize, kind: Option<&str>) -> Vec<Match> {
-        let Some(Ranking { query, ranked }) = self.rank(name, kind, CANDIDATES_MIN_SCORE) else {
+        let Some(Ranking { query, ranked }) = self.rank(name, kind, CANDIDATES_MIN_SCORE, false)
+        else {
             return Vec::new();
         };
         ranked
@@ -472,10 +481,18 @@ impl Resolver {
     }
 
     /// The best alias of every entity that could match, best entity first; `None` when the name
-    /// has nothing to compare. Candidates that cannot score `min_score` may be left out.
-    fn rank(&self, name: &str, kind: Option<&str>, min_score: f32) -> Option<Ranking> {
+    /// has nothing to compare. Candidates that cannot score `min_score` may be left out. With
+    /// `decided_by_exact`, a name the knowledge base lists verbatim for one entity only ends the
+    /// search there: `resolve` answers it whatever else scores near it.
+    fn rank(
+        &self,
+        name: &str,
+        kind: Option<&str>,
+        min_score: f32,
+        decided_by_exact: bool,
+    ) -> Option<Ranking> {
         let inner = &*self.inner;
-        let query = Query::analyze(name, &inner.normalizer, &inner.index)?;
+        let mut query = Query::analyze(name, &inner.normalizer)?;
         let mut found = Found {
             inner,
             query: &query,
@@ -483,8 +500,17 @@ impl Resolver {
             best: FxHashMap::default(),
         };
         found.whole_keys();
+        let decided = decided_by_exact && found.exact_entities() == 1;
+        let mut best = found.best;
         // A lone title names nobody, unless the knowledge base has it as a name.
-        if !query.only_titles {
+        if !query.only_titles && !decided {
+            query.read_words(&inner.index);
+            let mut found = Found {
+                inner,
+                query: &query,
+                kind,
+                best,
+            };
             let candidates = query.candidate_aliases(&inner.index, min_score);
             let enough = min_score.max(inner.threshold as f32);
             let below = found.token_matches(&candidates, enough);
@@ -492,8 +518,9 @@ impl Resolver {
             if found.best_score() < enough {
                 found.spellings_beyond_tokens();
             }
+            best = found.best;
         }
-        let ranked = self.sorted(found.best);
+        let ranked = self.sorted(best);
         Some(Ranking { query, ranked })
     }
 
