@@ -341,6 +341,9 @@ pub(crate) struct Index {
     /// neither, which linking learns from one small table instead of two large ones. Derived
     /// from the keys, not saved.
     span_filter: Vec<u64>,
+    /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
+    /// length are dropped without reading their words. Derived, not saved.
+    spelled_lens: Vec<u16>,
 }
 
 /// The index while it is being built: aliases and tokens still in growable maps.
@@ -514,6 +517,7 @@ impl Builder {
         index.span_filter = span_filter(&index.exact, &index.prefixes);
         index.deletes = HashedKeys::from_pairs(deletes);
         index.drift = HashedKeys::from_pairs(drift);
+        index.spelled_lens = spelled_lengths(&index.vocab, &index.alias_tokens);
         index
     }
 }
@@ -564,7 +568,7 @@ impl Index {
 
     /// The length of [`Index::spelled`], without building it.
     pub fn spelled_len(&self, a: u32) -> usize {
-        self.spelled_words(a).map(str::len).sum()
+        self.spelled_lens[a as usize] as usize
     }
 
     fn spelled_words(&self, a: u32) -> impl Iterator<Item = &str> {
@@ -757,6 +761,7 @@ impl Index {
         let drift = HashedKeys::decode(r, words)?;
         let prefixes = HashedKeys::decode(r, 1)?;
         let span_filter = span_filter(&exact, &prefixes);
+        let spelled_lens = spelled_lengths(&vocab, &alias_tokens);
         Ok(Index {
             alias_entity,
             alias_source,
@@ -773,8 +778,32 @@ impl Index {
             drift,
             prefixes,
             span_filter,
+            spelled_lens,
         })
     }
+}
+
+/// The length of every alias's spelling: its words without legal forms and lossy
+/// transliterations, run together (see [`Index::spelled`]).
+fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
+    let word_lens: Vec<u16> = (0..vocab.len() as u32)
+        .map(|v| {
+            let w = vocab.get(v);
+            if is_legal_form(w) || is_lossy_text(w) {
+                0
+            } else {
+                w.len().min(u16::MAX as usize) as u16
+            }
+        })
+        .collect();
+    (0..alias_tokens.len() as u32)
+        .map(|a| {
+            alias_tokens
+                .get(a)
+                .iter()
+                .fold(0u16, |n, &v| n.saturating_add(word_lens[v as usize]))
+        })
+        .collect()
 }
 
 /// The bitset of [`Index::span_candidates`]: about eight bits per key.

@@ -356,7 +356,7 @@ impl Query {
 const SPELLING_WORDS: usize = 3;
 /// The most aliases [`Query::spelling_candidates`] gathers, so that a query of only common words
 /// stays cheap.
-const MAX_SPELLING_CANDIDATES: usize = 20_000;
+const MAX_SPELLING_CANDIDATES: usize = 5_000;
 
 /// The vocabulary tokens a query word may stand for.
 fn group(q: &QueryToken) -> impl Iterator<Item = u32> + '_ {
