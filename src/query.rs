@@ -22,6 +22,13 @@ const WITHOUT_SHORT_TITLES: f32 = 0.94;
 /// it ("Lynn").
 const WITHOUT_TITLES: f32 = 0.99;
 
+/// Names of more words than this, or of more bytes than [`MAX_NAME_BYTES`], are matched by
+/// whole keys only (exact, without titles, legal forms folded, without spaces): no name is that
+/// long, and comparing word by word costs the product of the two names' lengths.
+pub(crate) const MAX_NAME_TOKENS: usize = 64;
+/// See [`MAX_NAME_TOKENS`].
+const MAX_NAME_BYTES: usize = 4096;
+
 /// A whole-key lookup to try, with the score and evidence a hit earns.
 pub(crate) struct KeyLookup {
     pub key: String,
@@ -121,6 +128,17 @@ impl Query {
             "same letters, other spacing",
         ));
 
+        if tokens.len() > MAX_NAME_TOKENS || name.len() > MAX_NAME_BYTES {
+            return Some(Query {
+                keys,
+                only_titles: is_only_titles(&tokens),
+                acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
+                readings: Vec::new(),
+                words: Vec::new(),
+                name_at,
+                spelled: String::new(),
+            });
+        }
         let mut words: Vec<QueryToken> = tokens.iter().map(|t| word(t, index)).collect();
         // Words the vocabulary does not know may be two words run together; the name part of
         // the query is read once more with such words cut ("HuntingtonnWoods").
@@ -368,12 +386,14 @@ fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
 
 /// The shortest word [`split_compound`] tries to cut in two.
 const MIN_COMPOUND_LEN: usize = 7;
+/// The longest: every cut of a word is looked up, so a megabyte-long "word" would take hours.
+const MAX_COMPOUND_LEN: usize = 64;
 
 /// Two words of the knowledge base run together, one of them possibly misspelled
 /// ("HuntingtonnWoods"): the cut where one side is a known word and the other is known or
 /// within the edit budget of one, preferring two known sides.
 fn split_compound(text: &str, index: &Index) -> Option<(QueryToken, QueryToken)> {
-    if text.len() < MIN_COMPOUND_LEN || !text.is_ascii() {
+    if !(MIN_COMPOUND_LEN..=MAX_COMPOUND_LEN).contains(&text.len()) || !text.is_ascii() {
         return None;
     }
     let mut best: Option<(bool, usize)> = None;
