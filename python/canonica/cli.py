@@ -32,9 +32,9 @@ import argparse
 import csv
 import json
 import os
+import secrets
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -396,21 +396,24 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
     """Writes `path` through a temporary file in the same directory, renamed over `path` only
     when everything was written; on any error or interruption the temporary file is removed."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
+    # The name is chosen before the file is created, so that a signal arriving at any moment
+    # after the creation finds a name to remove (tempfile.mkstemp would create the file before
+    # returning its name).
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode(path))
         os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+    except BaseException as exc:
+        if not isinstance(exc, FileExistsError):  # never another writer's file
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                pass
         raise
 
 
