@@ -58,6 +58,14 @@ bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side
 bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
 	$(PY) benchmarks/link.py
 
+.PHONY: bench-memory
+bench-memory: dev ## RSS over millions of queries (resolve_many, resolve, link): memory stays flat
+	$(PY) benchmarks/memory.py --check
+
+.PHONY: fuzz
+fuzz: ## Run every cargo-fuzz target for FUZZ_SECONDS each (needs cargo-fuzz; see docs/reliability.md)
+	fuzz/run.sh $(or $(FUZZ_SECONDS),240)
+
 .PHONY: bench-micro
 bench-micro: ## Criterion micro-benchmarks of normalize and a single resolve
 	cargo bench --bench core

@@ -117,12 +117,17 @@ fn hash_bytes(s: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Tokens longer than this (in bytes) are matched exactly only: no word is this long, and the
+/// deletes of a token grow with the square of its length (a megabyte-long token would need
+/// terabytes).
+const MAX_FUZZY_TOKEN_LEN: usize = 64;
+
 /// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
-/// `edits` of its bytes.
+/// `edits` of its bytes (none for tokens longer than [`MAX_FUZZY_TOKEN_LEN`]).
 fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
     let word = token.as_bytes();
     f(hash_bytes(word));
-    if edits == 0 || word.is_empty() {
+    if edits == 0 || word.is_empty() || word.len() > MAX_FUZZY_TOKEN_LEN {
         return;
     }
     let mut hashes: Vec<u64> = Vec::with_capacity(word.len() * word.len());
@@ -383,7 +388,9 @@ impl Builder {
             if tokens != raw {
                 self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
             }
-            for k in 1..raw.len() {
+            // Linking looks at spans of up to MAX_SPAN tokens: longer prefixes are never asked
+            // for, and a name of many tokens would make quadratically many.
+            for k in 1..raw.len().min(crate::link::MAX_SPAN) {
                 self.prefixes
                     .push((hash_bytes(raw[..k].join(" ").as_bytes()), 0));
             }
@@ -426,7 +433,14 @@ impl Builder {
         let id = self.index.alias_entity.len() as u32;
         let key = tokens.join(" ");
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
-        for &t in &ids {
+        // An alias of very many words is matched whole only (see `score_tokens`): it is no
+        // token candidate, which would cost every query that shares a word its whole length.
+        let words = if ids.len() > crate::query::MAX_NAME_TOKENS {
+            &[][..]
+        } else {
+            &ids[..]
+        };
+        for &t in words {
             let list = &mut self.postings[t as usize];
             if list.last() != Some(&id) {
                 list.push(id);

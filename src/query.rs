@@ -22,6 +22,13 @@ const WITHOUT_SHORT_TITLES: f32 = 0.94;
 /// it ("Lynn").
 const WITHOUT_TITLES: f32 = 0.99;
 
+/// Names of more words than this, or of more bytes than [`MAX_NAME_BYTES`], are matched by
+/// whole keys only (exact, without titles, legal forms folded, without spaces): no name is that
+/// long, and comparing word by word costs the product of the two names' lengths.
+pub(crate) const MAX_NAME_TOKENS: usize = 64;
+/// See [`MAX_NAME_TOKENS`].
+const MAX_NAME_BYTES: usize = 4096;
+
 /// A whole-key lookup to try, with the score and evidence a hit earns.
 pub(crate) struct KeyLookup {
     pub key: String,
@@ -57,6 +64,8 @@ pub(crate) struct Query {
     folded: Vec<String>,
     /// The factor on readings that leave the titles out.
     without_titles: f32,
+    /// True for names too long to read word by word (see [`MAX_NAME_TOKENS`]).
+    whole_only: bool,
 }
 
 fn join(tokens: &[Token]) -> String {
@@ -128,12 +137,14 @@ impl Query {
             "same letters, other spacing",
         ));
 
+        // Names of very many words are matched whole, so that hostile input stays linear.
+        let whole_only = tokens.len() > MAX_NAME_TOKENS || name.len() > MAX_NAME_BYTES;
         Some(Query {
             keys,
             only_titles: is_only_titles(&tokens),
             acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
             readings: Vec::new(),
-            spelled: if tokens.iter().any(|t| t.lossy) {
+            spelled: if whole_only || tokens.iter().any(|t| t.lossy) {
                 String::new()
             } else {
                 compact(&key)
@@ -143,12 +154,16 @@ impl Query {
             tokens,
             folded,
             without_titles,
+            whole_only,
         })
     }
 
     /// Reads the query's words: the vocabulary tokens each may stand for, and the readings
     /// scored against candidates.
     pub fn read_words(&mut self, index: &Index) {
+        if self.whole_only {
+            return;
+        }
         let (tokens, folded, name_at, without_titles) = (
             &self.tokens,
             &self.folded,
@@ -433,12 +448,14 @@ fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
 
 /// The shortest word [`split_compound`] tries to cut in two.
 const MIN_COMPOUND_LEN: usize = 7;
+/// The longest: every cut of a word is looked up, so a megabyte-long "word" would take hours.
+const MAX_COMPOUND_LEN: usize = 64;
 
 /// Two words of the knowledge base run together, one of them possibly misspelled
 /// ("HuntingtonnWoods"): the cut where one side is a known word and the other is known or
 /// within the edit budget of one, preferring two known sides.
 fn split_compound(text: &str, index: &Index) -> Option<(QueryToken, QueryToken)> {
-    if text.len() < MIN_COMPOUND_LEN || !text.is_ascii() {
+    if !(MIN_COMPOUND_LEN..=MAX_COMPOUND_LEN).contains(&text.len()) || !text.is_ascii() {
         return None;
     }
     let mut best: Option<(bool, usize)> = None;

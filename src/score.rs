@@ -20,6 +20,7 @@ use smallvec::SmallVec;
 use crate::index::{token_weight, Alias, Index};
 use crate::normalize::drift::first_sound;
 use crate::normalize::legal::is_legal_form;
+use crate::query::MAX_NAME_TOKENS;
 
 /// Score of an exact match of the whole normalized key.
 pub(crate) const EXACT: f32 = 1.0;
@@ -218,7 +219,8 @@ pub(crate) fn score_tokens(
     person: bool,
     explain: bool,
 ) -> Option<TokenScore> {
-    if query.is_empty() || alias.tokens.is_empty() {
+    // An alias of very many words is matched whole only, as a query is.
+    if query.is_empty() || alias.tokens.is_empty() || alias.tokens.len() > MAX_NAME_TOKENS {
         return None;
     }
     // All pairs with any similarity, best first, then a greedy one-to-one alignment.

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -654,3 +656,136 @@ def test_link_annotated_from_stdin_and_to_a_file(
     assert code == 0 and out == "", err
     assert json.loads(out_path.read_text(encoding="utf-8"))["id"] == "IL"
     assert [p.name for p in tmp_path.iterdir()] == ["mentions.jsonl"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Never losing data: interrupted runs, and rows that come through byte for byte
+
+
+def _big_table(path: Path, rows: int) -> None:
+    names = ["Tokayev", "U.A.E.", "Qazaqstan", "nobody at all", "", "Kazakhstan’s"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["n", "who", "note"])
+        for i in range(rows):
+            writer.writerow([i, names[i % len(names)], f"row {i}, with a comma"])
+
+
+@pytest.mark.parametrize("when", ["while resolving", "while writing"])
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
+def test_interrupted_run_leaves_no_partial_output(
+    kb: Path, tmp_path: Path, signum: int, code: int, when: str
+) -> None:
+    table = tmp_path / "in" / "names.csv"
+    table.parent.mkdir()
+    _big_table(table, 300_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out_path = out_dir / "result.csv"
+    out_path.write_bytes(b"the previous result\n")
+    command = [sys.executable, "-m", "canonica", "resolve", "--kb", str(kb)]
+    command += ["--column", "who", "--input", str(table), "-o", str(out_path)]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        if when == "while writing":
+            # Wait for the temporary file: the signal then arrives with a partial file on disk.
+            while len(os.listdir(out_dir)) < 2 and proc.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+        else:
+            time.sleep(1.0)  # reading and resolving 300,000 rows takes several seconds
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, err
+    assert b"Traceback" not in err
+    assert os.listdir(out_dir) == ["result.csv"], "no temporary file is left"
+    assert out_path.read_bytes() == b"the previous result\n", "the old output is untouched"
+
+
+def test_rows_and_columns_come_through_byte_for_byte(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["who", "note", "empty", "spaces"],
+        ["Tokayev", 'two\r\nlines, "quoted"', "", "  padded  "],
+        ["U.A.E.", "one\nnewline", "", "\t"],
+        ["", "no name; row kept", "", ""],
+        ["nobody", "Ünïcödé ✓ 😀 Қазақстан", "", " "],
+        ['Kazakhstan"', "a cell with a lone \r", "", "x"],
+        ["Kazakhstan", "=1+1", "", "'"],
+    ]
+    raw = io.StringIO(newline="")
+    csv.writer(raw, lineterminator="\r\n").writerows(rows)
+    data = "\ufeff" + raw.getvalue()  # a BOM and CRLF line ends, as Excel writes
+    path = tmp_path / "in.csv"
+    path.write_bytes(data.encode("utf-8"))
+    out_path = tmp_path / "out.csv"
+    code, _, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "who",
+        "--input",
+        str(path),
+        "-o",
+        str(out_path),
+    )
+    assert code == 0, err
+    got = parse_csv(out_path.read_bytes().decode("utf-8"))
+    assert len(got) == len(rows)  # every row, the header included, and no more
+    assert [row[: len(rows[0])] for row in got] == rows  # original cells exactly
+    assert [row[len(rows[0])] for row in got[1:]] == ["tokayev", "AE", "", "", "KZ", "KZ"]
+
+    # Cells that need no quoting are written exactly as they were read.
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"who,code\r\nTokayev,1\r\nnobody,\r\nUAE,  x  \r\n")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(plain)
+    )
+    assert code == 0, err
+    lines = out.split("\n")
+    assert len(lines) == 5 and lines[4] == ""
+    assert lines[0] == "who,code,id,name,score"
+    assert lines[1].startswith("Tokayev,1,tokayev,Kassym-Jomart Tokayev,")
+    assert lines[2] == "nobody,,,,"
+    assert lines[3].startswith("UAE,  x  ,AE,")
+
+
+def test_jsonl_rows_keep_every_field(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        {"who": "Tokayev", "n": 1, "nested": {"a": [1, 2, None]}, "f": 1.5, "t": True},
+        {"who": None, "n": 2},
+        {"who": "", "extra": "line\r\nbreak"},
+        {"who": "U.A.E.", "u": "😀 Қ \u0000"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\r\n".join(json.dumps(r).encode() for r in records) + b"\r\n")
+    out_path = tmp_path / "out.jsonl"
+    code, _, err = run(
+        capsys,
+        "resolve",
+        "--kb",
+        str(kb),
+        "--column",
+        "who",
+        "--input",
+        str(path),
+        "-o",
+        str(out_path),
+    )
+    assert code == 0, err
+    got = [json.loads(line) for line in out_path.read_text(encoding="utf-8").splitlines()]
+    assert len(got) == len(records)
+    for record, row in zip(records, got, strict=True):
+        assert {k: row[k] for k in record} == record
+    assert [row["id"] for row in got] == ["tokayev", None, None, "AE"]

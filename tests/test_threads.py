@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import canonica
 
-from conftest import SEED_KB
+from conftest import ROOT, SEED_KB
 
 
 def _resolve_in_child(resolver: canonica.Resolver) -> list[str | None]:
@@ -46,3 +48,41 @@ def test_a_forked_child_after_parallel_work_does_not_hang() -> None:
         assert got == expected == ["kassym_jomart_tokayev", "AE", None]
     finally:
         canonica.set_num_threads(0)
+
+
+def _answers(resolver: canonica.Resolver, names: list[str], text: str) -> list[object]:
+    """Everything a caller may ask, as plain values."""
+    out: list[object] = []
+    for name in names:
+        m = resolver.resolve(name)
+        out.append(None if m is None else (m.id, m.score, m.alias, m.method, m.evidence))
+        out.append([(c.id, c.score) for c in resolver.candidates(name, limit=3)])
+    out.append([(m.id if m else None) for m in resolver.resolve_many(names)])
+    out.append([(m.start, m.end, m.id, m.score) for m in resolver.link(text, overlapping=True)])
+    return out
+
+
+def test_many_threads_give_the_answers_of_one() -> None:
+    cases = (ROOT / "tests" / "data" / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    names = [json.loads(line)["query"] for line in cases if line.strip()]
+    text = (ROOT / "examples" / "seed_article.txt").read_text(encoding="utf-8")
+    resolver = canonica.Resolver(canonica.KnowledgeBase.from_jsonl(SEED_KB))
+    canonica.set_num_threads(1)
+    try:
+        expected = _answers(resolver, names, text)
+        canonica.set_num_threads(4)
+        assert _answers(resolver, names, text) == expected  # a parallel pool, same answers
+        # 16 Python threads on one resolver, each with its own order of the names, while the
+        # batches inside them run on the pool too.
+        chunks = [names[i::16] + names[: i * 3] for i in range(16)]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            got = list(pool.map(lambda chunk: _answers(resolver, chunk, text), chunks))
+        alone = {name: expected[2 * i : 2 * i + 2] for i, name in enumerate(names)}
+        for chunk, answers in zip(chunks, got, strict=True):
+            for j, name in enumerate(chunk):
+                assert answers[2 * j : 2 * j + 2] == alone[name], name
+            assert answers[-2] == [a[0] if a else None for a in (alone[n][0] for n in chunk)]
+            assert answers[-1] == expected[-1]
+    finally:
+        canonica.set_num_threads(0)
+    assert sum(1 for a in expected[:-2:2] if a is not None) > 100, "most cases resolve"

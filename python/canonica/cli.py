@@ -21,7 +21,9 @@ Exit codes:
          message goes to standard error as `canonica: error: <message>`, without a traceback
          (a closed output pipe, as in `canonica resolve ... | head`, exits 1 silently)
     2    usage error (reported by argparse)
-    130  interrupted (KeyboardInterrupt); no partial `-o` output file is left behind
+    130  interrupted by SIGINT (Ctrl-C); no partial or temporary `-o` output file is left behind,
+         and a file it would have replaced is left as it was
+    143  terminated by SIGTERM; the same guarantees as for 130
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import argparse
 import csv
 import json
 import os
+import secrets
+import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -54,6 +57,14 @@ _SAVED_RESOLVER_MAGIC = b"CANONICA"
 
 class CliError(Exception):
     """An error reported as `canonica: error: <message>` with exit code 1."""
+
+
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler, so that cleanup runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +348,15 @@ def _write_csv(
     delimiter: str,
 ) -> None:
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([*table.columns, *added])
+    # The csv module quotes a cell with a line break only when the break is part of the line
+    # terminator: a lone carriage return would go out unquoted and split its row in two when
+    # read back. Rows with one are written with every cell quoted.
+    quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write_row(row: list[str]) -> None:
+        (quoted if any("\r" in cell for cell in row) else writer).writerow(row)
+
+    write_row([*table.columns, *added])
     for index, match in enumerate(results):
         if table.records is not None:
             record = table.records[index]
@@ -348,7 +367,7 @@ def _write_csv(
             row += ["", "", ""]
         else:
             row += [match.id, match.name, _format_score(match.score)]
-        writer.writerow(row)
+        write_row(row)
 
 
 def _write_jsonl(
@@ -377,21 +396,24 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
     """Writes `path` through a temporary file in the same directory, renamed over `path` only
     when everything was written; on any error or interruption the temporary file is removed."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
+    # The name is chosen before the file is created, so that a signal arriving at any moment
+    # after the creation finds a name to remove (tempfile.mkstemp would create the file before
+    # returning its name).
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode(path))
         os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+    except BaseException as exc:
+        if not isinstance(exc, FileExistsError):  # never another writer's file
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                pass
         raise
 
 
@@ -537,7 +559,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Resolve the many ways people write a name to one canonical ID.",
-        epilog="Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted.",
+        epilog=(
+            "Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted (SIGINT), "
+            "143 terminated (SIGTERM); an interrupted run leaves no partial output file."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {canonica.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -685,13 +710,28 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     command: Callable[[argparse.Namespace], int] = args.func
+    previous_sigterm = _handle_sigterm()
     try:
         return command(args)
     except KeyboardInterrupt:
         return 130
+    except _Terminated:
+        return 143
     except BrokenPipeError:
         _silence_stdout()
         return 1
     except (CliError, canonica.CanonicaError, OSError, UnicodeError) as exc:
         sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
         return 1
+    finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _handle_sigterm() -> Any:
+    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed); returns the
+    handler it replaced, or None when signals cannot be handled here (not the main thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return None

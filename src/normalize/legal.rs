@@ -150,26 +150,22 @@ pub(crate) fn fold(tokens: &[String]) -> Vec<String> {
             start = n;
         }
     }
-    // Find where a run of legal forms reaching the end of the name begins.
+    // Find where a run of legal forms reaching the end of the name begins: the first position
+    // from which form after form leads to the end. Worked out backwards in one pass, so that a
+    // long run of forms followed by a word costs no more than the words themselves.
+    let mut forms_at: Vec<Option<(&'static str, usize)>> = vec![None; tokens.len()];
+    let mut reaches_end = vec![false; tokens.len() + 1];
+    reaches_end[tokens.len()] = true;
+    for j in (start..tokens.len()).rev() {
+        forms_at[j] = form_at(tokens, j);
+        reaches_end[j] = forms_at[j].is_some_and(|(_, n)| reaches_end[j + n]);
+    }
     let mut tail: Vec<(usize, &'static str, usize)> = Vec::new();
-    let mut at = start;
-    'scan: while at < tokens.len() {
-        let mut j = at;
-        let mut run = Vec::new();
-        while j < tokens.len() {
-            match form_at(tokens, j) {
-                Some((family, n)) => {
-                    run.push((j, family, n));
-                    j += n;
-                }
-                None => {
-                    at += 1;
-                    continue 'scan;
-                }
-            }
+    if let Some(mut j) = (start..tokens.len()).find(|&at| reaches_end[at]) {
+        while let Some((family, n)) = forms_at.get(j).copied().flatten() {
+            tail.push((j, family, n));
+            j += n;
         }
-        tail = run;
-        break;
     }
     let body_end = tail.first().map_or(tokens.len(), |&(j, _, _)| j);
     if body_end == start {

@@ -103,6 +103,105 @@ fn optional_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<String>>
     Ok((!text.is_empty()).then_some(text))
 }
 
+/// An optional `kind` argument: None or a string.
+fn kind_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => text_of(o, "kind").map(Some),
+    }
+}
+
+/// An optional number in [0, 1] (`threshold`, `margin`): None, or anything `float()` accepts
+/// except strings; the range itself is checked by the core.
+fn unit_of(obj: Option<&Bound<'_, PyAny>>, what: &str, default: f64) -> PyResult<f64> {
+    match obj {
+        None => Ok(default),
+        Some(o) if o.is_none() => Ok(default),
+        Some(o) if o.is_instance_of::<PyString>() => Err(error(format!(
+            "{what} must be a number between 0 and 1, not a string"
+        ))),
+        Some(o) => o.extract::<f64>().map_err(|_| {
+            error(format!(
+                "{what} must be a number between 0 and 1, not {}",
+                type_name(o)
+            ))
+        }),
+    }
+}
+
+/// A whole-number argument (`limit`, the number of threads): a Python int that fits in 64 bits.
+fn whole_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
+        return Err(error(format!(
+            "{what} must be a whole number, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<i64>().map_err(|_| {
+        error(format!(
+            "{what} must be a whole number that fits in 64 bits, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// A flag argument: True or False.
+fn flag_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
+    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        error(format!(
+            "{what} must be True or False, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// Argument types whose conversion errors are `CanonicaError`s naming the argument, for
+/// arguments with a default (the others take `&Bound<PyAny>` and convert it themselves).
+macro_rules! argument {
+    ($(#[$doc:meta])* $name:ident($inner:ty) = $convert:ident, $what:literal) => {
+        $(#[$doc])*
+        struct $name($inner);
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $name {
+            type Error = PyErr;
+
+            fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                $convert(&obj, $what).map($name)
+            }
+        }
+    };
+}
+
+argument!(
+    /// `limit` of `candidates`.
+    Limit(i64) = whole_of, "limit"
+);
+argument!(
+    /// `overlapping` of `link`.
+    Overlapping(bool) = flag_of, "overlapping"
+);
+argument!(
+    /// `fuzzy` of `link`.
+    Fuzzy(bool) = flag_of, "fuzzy"
+);
+
+/// The bytes of a saved resolver: bytes, bytearray or memoryview.
+fn bytes_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(error("a saved resolver is bytes, not a string"));
+    }
+    obj.extract::<Vec<u8>>()
+        .or_else(|_| {
+            obj.py()
+                .import("builtins")?
+                .getattr("bytes")?
+                .call1((obj,))?
+                .extract::<Vec<u8>>()
+        })
+        .map_err(|_: PyErr| error(format!("a saved resolver is bytes, not {}", type_name(obj))))
+}
+
 /// A Python value as JSON. NaN and the other missing markers of data frames become null.
 fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if depth > 100 {
@@ -382,16 +481,22 @@ impl PyKnowledgeBase {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    fn __getitem__(&self, id: &str) -> PyResult<PyEntity> {
+    fn __getitem__(&self, id: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
         let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        kb.get(id)
+        id.cast::<PyString>()
+            .ok()
+            .and_then(|s| kb.get(s.to_str().ok()?))
             .map(|e| PyEntity { inner: e.clone() })
-            .ok_or_else(|| PyKeyError::new_err(id.to_string()))
+            .ok_or_else(|| PyKeyError::new_err(id.clone().unbind()))
     }
 
-    fn __contains__(&self, id: &str) -> bool {
+    /// False for anything that is not the id of an entity, strings or not.
+    fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
         let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        kb.get(id).is_some()
+        id.cast::<PyString>()
+            .ok()
+            .and_then(|s| kb.get(s.to_str().ok()?).map(|_| ()))
+            .is_some()
     }
 
     /// The entities in the order they were added.
@@ -568,14 +673,28 @@ impl PyResolver {
     #[pyo3(signature = (kb, threshold=None, margin=None))]
     fn new(
         py: Python<'_>,
-        kb: &PyKnowledgeBase,
-        threshold: Option<f64>,
-        margin: Option<f64>,
+        kb: &Bound<'_, PyAny>,
+        threshold: Option<&Bound<'_, PyAny>>,
+        margin: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyResolver> {
-        let kb = kb.snapshot();
+        let kb = kb
+            .cast::<PyKnowledgeBase>()
+            .map_err(|_| {
+                error(format!(
+                    "kb must be a KnowledgeBase, not {}; build one with \
+                     KnowledgeBase.from_records(rows)",
+                    type_name(kb)
+                ))
+            })?
+            .get()
+            .snapshot();
         let builder = canonica::Resolver::builder()
-            .threshold(threshold.unwrap_or(canonica::DEFAULT_THRESHOLD))
-            .margin(margin.unwrap_or(canonica::DEFAULT_MARGIN));
+            .threshold(unit_of(
+                threshold,
+                "threshold",
+                canonica::DEFAULT_THRESHOLD,
+            )?)
+            .margin(unit_of(margin, "margin", canonica::DEFAULT_MARGIN)?);
         let inner = run_detached(py, || builder.build(kb))?;
         Ok(PyResolver { inner })
     }
@@ -604,8 +723,9 @@ impl PyResolver {
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        kind: Option<String>,
+        kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<PyMatch>> {
+        let kind = kind_of(kind)?;
         let Some(name) = optional_text(name, "the name")? else {
             return Ok(None);
         };
@@ -618,8 +738,9 @@ impl PyResolver {
         &self,
         py: Python<'_>,
         names: &Bound<'_, PyAny>,
-        kind: Option<String>,
+        kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Option<PyMatch>>> {
+        let kind = kind_of(kind)?;
         if names.is_instance_of::<PyString>() {
             return Err(error(
                 "names must be a list of strings, not a single string",
@@ -637,14 +758,19 @@ impl PyResolver {
         Ok(found.into_iter().map(wrap_match).collect())
     }
 
-    #[pyo3(signature = (name, limit=5, kind=None))]
+    #[pyo3(
+        signature = (name, limit=Limit(5), kind=None),
+        text_signature = "($self, name, limit=5, kind=None)"
+    )]
     fn candidates(
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        limit: i64,
-        kind: Option<String>,
+        limit: Limit,
+        kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyMatch>> {
+        let kind = kind_of(kind)?;
+        let Limit(limit) = limit;
         if limit < 0 {
             return Err(error(format!("limit must be zero or more, not {limit}")));
         }
@@ -660,21 +786,24 @@ impl PyResolver {
         Ok(found.into_iter().map(|inner| PyMatch { inner }).collect())
     }
 
-    #[pyo3(signature = (text, kind=None, overlapping=false, fuzzy=false))]
+    #[pyo3(
+        signature = (text, kind=None, overlapping=Overlapping(false), fuzzy=Fuzzy(false)),
+        text_signature = "($self, text, kind=None, overlapping=False, fuzzy=False)"
+    )]
     fn link(
         &self,
         py: Python<'_>,
         text: &Bound<'_, PyAny>,
-        kind: Option<String>,
-        overlapping: bool,
-        fuzzy: bool,
+        kind: Option<&Bound<'_, PyAny>>,
+        overlapping: Overlapping,
+        fuzzy: Fuzzy,
     ) -> PyResult<Vec<PyMention>> {
-        let text = text_of(text, "the text")?;
         let options = canonica::LinkOptions {
-            kind,
-            overlapping,
-            fuzzy,
+            kind: kind_of(kind)?,
+            overlapping: overlapping.0,
+            fuzzy: fuzzy.0,
         };
+        let text = text_of(text, "the text")?;
         py.detach(|| {
             guard(|| to_mentions(&text, self.inner.link_spans(&text, &options), &self.inner))
         })
@@ -686,8 +815,9 @@ impl PyResolver {
         df: &Bound<'py, PyAny>,
         column: &str,
         prefix: &str,
-        kind: Option<String>,
+        kind: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let kind = kind_of(kind)?;
         let frames = slf.py().import("canonica._frames")?;
         frames.call_method1("resolve_frame", (slf, df, column, prefix, kind))
     }
@@ -708,8 +838,9 @@ impl PyResolver {
     }
 
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyResolver> {
-        let inner = run_detached(py, || canonica::Resolver::from_bytes(data))?;
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
+        let data = bytes_of(data)?;
+        let inner = run_detached(py, || canonica::Resolver::from_bytes(&data))?;
         Ok(PyResolver { inner })
     }
 
@@ -734,7 +865,7 @@ impl PyResolver {
 
 /// Rebuilds a pickled resolver.
 #[pyfunction]
-fn _resolver_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyResolver> {
+fn _resolver_from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
     PyResolver::from_bytes(py, data)
 }
 
@@ -763,7 +894,8 @@ fn countries(py: Python<'_>) -> PyResult<PyKnowledgeBase> {
 
 /// Sets how many threads `resolve_many` uses; 0 means one per core (or CANONICA_NUM_THREADS).
 #[pyfunction]
-fn set_num_threads(threads: i64) -> PyResult<()> {
+fn set_num_threads(threads: &Bound<'_, PyAny>) -> PyResult<()> {
+    let threads = whole_of(threads, "the number of threads")?;
     let threads = usize::try_from(threads).map_err(|_| {
         error(format!(
             "the number of threads must be 0 or more, not {threads}"

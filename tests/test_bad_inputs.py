@@ -1,0 +1,797 @@
+"""A catalogue of bad inputs, each with the behaviour it gets.
+
+Every case is a row of a table: what goes in, and what comes out. Bad input gives a
+`CanonicaError` (naming the file, line or record and field where there is one) or `None` where
+the API says so; never a panic, a crash or a hang. docs/reliability.md summarises the table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import canonica
+
+from conftest import ROOT, SEED_KB
+
+KB_LINE = b'{"id": "KZ", "name": "Kazakhstan", "aliases": ["Qazaqstan"]}'
+
+
+@dataclass(frozen=True)
+class KbCase:
+    """A knowledge-base file and what loading it gives: a number of entities, or an error
+    whose message contains `error` at `line` (or `record`) and `field`."""
+
+    id: str
+    suffix: str
+    content: bytes
+    entities: int | None = None
+    error: str | None = None
+    line: int | None = None
+    record: int | None = None
+    field: str | None = None
+
+
+KB_CASES = [
+    # JSON Lines
+    KbCase("jsonl-ok", ".jsonl", KB_LINE + b"\n", entities=1),
+    KbCase("jsonl-empty-file", ".jsonl", b"", entities=0),
+    KbCase("jsonl-blank-lines-only", ".jsonl", b"\n  \n\t\n", entities=0),
+    KbCase("jsonl-bom", ".jsonl", b"\xef\xbb\xbf" + KB_LINE + b"\n", entities=1),
+    KbCase("jsonl-crlf", ".jsonl", KB_LINE + b"\r\n" + KB_LINE.replace(b"KZ", b"K2") + b"\r\n", 2),
+    KbCase("jsonl-no-final-newline", ".jsonl", KB_LINE, entities=1),
+    KbCase(
+        "jsonl-malformed",
+        ".jsonl",
+        KB_LINE + b'\n{"id": "x", "name": \n',
+        error="malformed",
+        line=2,
+    ),
+    KbCase("jsonl-truncated-object", ".jsonl", b'{"id": "x"', error="malformed JSON", line=1),
+    KbCase(
+        "jsonl-not-an-object",
+        ".jsonl",
+        b'["KZ", "Kazakhstan"]\n',
+        error="expected an object",
+        line=1,
+    ),
+    KbCase(
+        "jsonl-name-missing", ".jsonl", b'{"id": "KZ"}\n', error="missing", line=1, field="name"
+    ),
+    KbCase("jsonl-id-missing", ".jsonl", b'{"name": "Kazakhstan"}\n', error="missing", field="id"),
+    KbCase(
+        "jsonl-name-null", ".jsonl", b'{"id": "KZ", "name": null}\n', error="missing", field="name"
+    ),
+    KbCase(
+        "jsonl-name-number",
+        ".jsonl",
+        b'{"id": "KZ", "name": 5}\n',
+        error="expected a string",
+        field="name",
+    ),
+    KbCase(
+        "jsonl-id-number",
+        ".jsonl",
+        b'{"id": 7, "name": "K"}\n',
+        error="expected a string",
+        field="id",
+    ),
+    KbCase(
+        "jsonl-aliases-string",
+        ".jsonl",
+        b'{"id": "KZ", "name": "Kazakhstan", "aliases": "Qazaqstan"}\n',
+        error="expected a list",
+        field="aliases",
+    ),
+    KbCase(
+        "jsonl-alias-number",
+        ".jsonl",
+        b'{"id": "KZ", "name": "Kazakhstan", "aliases": ["Q", 5]}\n',
+        error="item 2",
+        field="aliases",
+    ),
+    KbCase(
+        "jsonl-alias-empty",
+        ".jsonl",
+        b'{"id": "KZ", "name": "Kazakhstan", "aliases": ["  "]}\n',
+        error="empty",
+        field="aliases",
+    ),
+    KbCase(
+        "jsonl-kind-list",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "kind": []}\n',
+        error="string",
+        field="kind",
+    ),
+    KbCase(
+        "jsonl-kind-empty",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "kind": " "}\n',
+        error="empty",
+        field="kind",
+    ),
+    KbCase(
+        "jsonl-weight-string",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "weight": "2"}\n',
+        error="expected a number",
+        field="weight",
+    ),
+    KbCase(
+        "jsonl-weight-zero",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "weight": 0}\n',
+        error="positive",
+        field="weight",
+    ),
+    KbCase(
+        "jsonl-weight-negative",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "weight": -1}\n',
+        error="positive",
+        field="weight",
+    ),
+    KbCase(
+        "jsonl-weight-overflow",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "weight": 1e999}\n',
+        error="malformed",
+    ),
+    KbCase(
+        "jsonl-data-list",
+        ".jsonl",
+        b'{"id": "KZ", "name": "K", "data": [1]}\n',
+        error="object",
+        field="data",
+    ),
+    KbCase(
+        "jsonl-duplicate-id",
+        ".jsonl",
+        KB_LINE + b"\n" + KB_LINE + b"\n",
+        error="already taken",
+        line=2,
+        field="id",
+    ),
+    KbCase("jsonl-empty-id", ".jsonl", b'{"id": " ", "name": "K"}\n', error="empty", field="id"),
+    KbCase(
+        "jsonl-empty-name",
+        ".jsonl",
+        b'{"id": "KZ", "name": ""}\n',
+        error="no letters",
+        field="name",
+    ),
+    KbCase(
+        "jsonl-whitespace-name",
+        ".jsonl",
+        b'{"id": "KZ", "name": " \\t "}\n',
+        error="no letters",
+        field="name",
+    ),
+    KbCase(
+        "jsonl-punctuation-name",
+        ".jsonl",
+        b'{"id": "KZ", "name": "..."}\n',
+        error="no letters",
+        field="name",
+    ),
+    KbCase(
+        "jsonl-non-utf8",
+        ".jsonl",
+        KB_LINE + b'\n{"id": "x", "name": "\xff\xfe"}\n',
+        error="UTF-8",
+        line=2,
+    ),
+    KbCase(
+        "jsonl-latin1",
+        ".jsonl",
+        '{"id": "x", "name": "Zürich"}\n'.encode("latin-1"),
+        error="UTF-8",
+        line=1,
+    ),
+    KbCase(
+        "jsonl-raw-nul-byte",
+        ".jsonl",
+        b'{"id": "x", "name": "a\x00b"}\n',
+        error="malformed",
+        line=1,
+    ),
+    KbCase(
+        "jsonl-escaped-nul-and-controls",
+        ".jsonl",
+        b'{"id": "x", "name": "Ka\\u0000z\\u0007akh"}\n',
+        entities=1,
+    ),
+    KbCase(
+        "jsonl-lone-surrogate-escape",
+        ".jsonl",
+        b'{"id": "x", "name": "a\\ud800b"}\n',
+        error="malformed JSON",
+        line=1,
+    ),
+    KbCase(
+        "jsonl-deeply-nested",
+        ".jsonl",
+        b'{"id": "x", "name": "K", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}\n",
+        error="recursion",
+    ),
+    KbCase("jsonl-trailing-garbage", ".jsonl", KB_LINE + b" trailing\n", error="malformed", line=1),
+    # A JSON array
+    KbCase("json-ok", ".json", b"[" + KB_LINE + b"]", entities=1),
+    KbCase("json-empty-array", ".json", b"[]", entities=0),
+    KbCase("json-bom", ".json", b"\xef\xbb\xbf[" + KB_LINE + b"]", entities=1),
+    KbCase("json-empty-file", ".json", b"", error="malformed JSON"),
+    KbCase("json-object-not-array", ".json", KB_LINE, error="expected a JSON array"),
+    KbCase("json-malformed", ".json", b"[\n" + KB_LINE + b",\n{\n", error="EOF", line=4),
+    KbCase(
+        "json-record-not-object",
+        ".json",
+        b"[" + KB_LINE + b", 5]",
+        error="expected an object",
+        record=2,
+    ),
+    KbCase(
+        "json-duplicate-id",
+        ".json",
+        b"[" + KB_LINE + b"," + KB_LINE + b"]",
+        error="already taken",
+        record=2,
+    ),
+    KbCase("json-deeply-nested", ".json", b"[" * 100_000 + b"]" * 100_000, error="recursion"),
+    KbCase("json-non-utf8", ".json", b'[{"id": "x", "name": "\xc3\x28"}]', error="UTF-8"),
+    # CSV
+    KbCase("csv-ok", ".csv", b"id,name,aliases\nKZ,Kazakhstan,Qazaqstan|Kazakh\n", entities=1),
+    KbCase(
+        "csv-bom-crlf", ".csv", b"\xef\xbb\xbfid,name\r\nKZ,Kazakhstan\r\nAE,UAE\r\n", entities=2
+    ),
+    KbCase(
+        "csv-quoted-newline", ".csv", b'id,name,note\nKZ,"Kazakhstan","two\nlines"\n', entities=1
+    ),
+    KbCase("csv-header-only", ".csv", b"id,name\n", entities=0),
+    KbCase("csv-empty-file", ".csv", b"", error="no 'id' column", line=1, field="id"),
+    KbCase(
+        "csv-no-name-column",
+        ".csv",
+        b"id,title\nKZ,Kazakhstan\n",
+        error="no 'name' column",
+        field="name",
+    ),
+    KbCase(
+        "csv-ragged-row",
+        ".csv",
+        b"id,name\nKZ,Kazakhstan\nAE,UAE,extra\n",
+        error="malformed CSV",
+        line=3,
+    ),
+    KbCase(
+        "csv-short-row", ".csv", b"id,name,kind\nKZ,Kazakhstan\n", error="malformed CSV", line=2
+    ),
+    KbCase(
+        "csv-bad-weight",
+        ".csv",
+        b"id,name,weight\nKZ,Kazakhstan,heavy\n",
+        error="number",
+        line=2,
+        field="weight",
+    ),
+    KbCase(
+        "csv-nan-weight",
+        ".csv",
+        b"id,name,weight\nKZ,Kazakhstan,NaN\n",
+        error="positive",
+        line=2,
+        field="weight",
+    ),
+    KbCase("csv-empty-name", ".csv", b"id,name\nKZ,\n", error="empty", line=2, field="name"),
+    KbCase("csv-empty-id", ".csv", b"id,name\n,Kazakhstan\n", error="empty", line=2, field="id"),
+    KbCase(
+        "csv-duplicate-id",
+        ".csv",
+        b"id,name\nKZ,Kazakhstan\nKZ,Qazaqstan\n",
+        error="already taken",
+        line=3,
+    ),
+    KbCase("csv-non-utf8", ".csv", b"id,name\nKZ,Kaz\xffakhstan\n", error="UTF-8", line=2),
+    KbCase("csv-nul-byte", ".csv", b"id,name\nKZ,Kaz\x00akhstan\n", entities=1),
+]
+
+
+@pytest.mark.parametrize("case", KB_CASES, ids=lambda c: c.id)
+def test_knowledge_base_files(tmp_path: Path, case: KbCase) -> None:
+    path = tmp_path / f"kb{case.suffix}"
+    path.write_bytes(case.content)
+    load: Callable[[Path], canonica.KnowledgeBase] = {
+        ".jsonl": canonica.KnowledgeBase.from_jsonl,
+        ".json": canonica.KnowledgeBase.from_json,
+        ".csv": canonica.KnowledgeBase.from_csv,
+    }[case.suffix]
+    if case.error is None:
+        kb = load(path)
+        assert len(kb) == case.entities
+        resolver = canonica.Resolver(kb)  # every knowledge base that loads also builds
+        assert len(resolver) == case.entities
+        return
+    with pytest.raises(canonica.CanonicaError, match=case.error) as info:
+        load(path)
+    err = info.value
+    assert err.file == str(path)
+    assert str(path) in str(err)
+    if case.line is not None:
+        assert err.line == case.line, str(err)
+    if case.record is not None:
+        assert err.record == case.record, str(err)
+    if case.field is not None:
+        assert err.field == case.field, str(err)
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    for load in (
+        canonica.KnowledgeBase.from_jsonl,
+        canonica.KnowledgeBase.from_json,
+        canonica.KnowledgeBase.from_csv,
+        canonica.Resolver.load,
+    ):
+        with pytest.raises(canonica.CanonicaError) as info:
+            load(tmp_path / "missing")  # type: ignore[operator]
+        assert info.value.file == str(tmp_path / "missing")
+        with pytest.raises(canonica.CanonicaError):
+            load(tmp_path)  # type: ignore[operator]  # a directory
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "separator"),
+    [("", "|"), ("ab", "|"), ("é", "|"), (",", "")],
+)
+def test_csv_options_out_of_range(tmp_path: Path, delimiter: str, separator: str) -> None:
+    path = tmp_path / "kb.csv"
+    path.write_bytes(b"id,name\nKZ,Kazakhstan\n")
+    with pytest.raises(canonica.CanonicaError):
+        canonica.KnowledgeBase.from_csv(path, delimiter=delimiter, alias_separator=separator)
+
+
+# --------------------------------------------------------------------------------------------
+# Records from Python
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+RECORD_CASES: list[tuple[str, Any, str]] = [
+    ("none-row", [None], "record 1: expected a dict"),
+    ("string-row", ["KZ"], "record 1: expected a dict"),
+    ("name-none", [{"id": "KZ", "name": None}], "missing"),
+    ("name-nan", [{"id": "KZ", "name": math.nan}], "missing"),
+    ("name-int", [{"id": "KZ", "name": 5}], "expected a string"),
+    ("name-bytes", [{"id": "KZ", "name": b"Kazakhstan"}], "cannot be stored"),
+    ("id-bool", [{"id": True, "name": "K"}], "expected a string"),
+    ("name-lone-surrogate", [{"id": "KZ", "name": "Ka\ud800z"}], "surrogate"),
+    ("key-not-string", [{"id": "KZ", "name": "K", 5: "x"}], "key must be a string"),
+    ("weight-inf", [{"id": "KZ", "name": "K", "weight": math.inf}], "cannot be stored"),
+    ("weight-bool", [{"id": "KZ", "name": "K", "weight": True}], "expected a number"),
+    ("weight-huge-int", [{"id": "KZ", "name": "K", "weight": 2**70}], "cannot be stored"),
+    ("data-set", [{"id": "KZ", "name": "K", "tags": {1, 2}}], "cannot be stored"),
+    ("data-deeply-nested", [{"id": "KZ", "name": "K", "tree": _nested(10_000)}], "nested"),
+    ("duplicate-id", [{"id": "KZ", "name": "K"}, {"id": "KZ", "name": "Q"}], "already taken"),
+    ("whitespace-name", [{"id": "KZ", "name": "\u00a0\u2003"}], "no letters"),
+    ("control-name", [{"id": "KZ", "name": "\x00\x07\x1b"}], "no letters"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"), [c[1:] for c in RECORD_CASES], ids=[c[0] for c in RECORD_CASES]
+)
+def test_bad_records(rows: Any, words: str) -> None:
+    with pytest.raises(canonica.CanonicaError, match=words):
+        canonica.KnowledgeBase.from_records(rows)
+
+
+def test_records_edge_cases_that_load() -> None:
+    kb = canonica.KnowledgeBase.from_records(
+        [
+            # NaN is "missing" as in data frames: the default weight, no kind.
+            {"id": "KZ", "name": "Kazakhstan", "weight": math.nan, "kind": math.nan},
+            {"id": "nul", "name": "Ka\x00zakh\x07stan\u200b", "aliases": ()},
+            {"id": "crlf", "name": "United\r\nStates"},
+        ]
+    )
+    assert kb["KZ"].weight == 1.0 and kb["KZ"].kind is None
+    assert canonica.normalize(kb["nul"].name) == "ka zakh stan"
+    r = canonica.Resolver(kb)
+    assert r.resolve("United States") is not None
+    with pytest.raises(canonica.CanonicaError, match="iterable"):
+        canonica.KnowledgeBase.from_records(5)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"aliases": "Qazaqstan"},
+        {"aliases": 5},
+        {"aliases": [None]},
+        {"kind": 5},
+        {"weight": "2"},
+        {"weight": -1},
+        {"data": [1, 2]},
+    ],
+    ids=repr,
+)
+def test_bad_add_arguments(args: dict[str, Any]) -> None:
+    kb = canonica.KnowledgeBase()
+    with pytest.raises(canonica.CanonicaError):
+        kb.add("KZ", "Kazakhstan", **args)
+    assert len(kb) == 0, "a refused entity is not half added"
+
+
+def test_lookups_with_wrong_key_types() -> None:
+    kb = canonica.KnowledgeBase.from_jsonl(SEED_KB)
+    assert 5 not in kb
+    with pytest.raises(KeyError):
+        kb[5]  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+
+
+def test_odd_strings_resolve_to_none_or_a_match(seed_resolver: canonica.Resolver) -> None:
+    odd = [
+        "",
+        " ",
+        "\t\r\n",
+        "\x00",
+        "Tokayev\x00",
+        "\x00Tokayev",
+        "\x07\x1b[31mTokayev\x1b[0m",
+        "\ufeffTokayev",
+        "Tokayev\r\n",
+        "\u200b\u200d",
+        "\U0001f600" * 50,
+        "\ufffd",
+        "Z\u0351\u0352\u0353algo" * 100,
+        "...",
+        "0" * 1000,
+    ]
+    for name in odd:
+        m = seed_resolver.resolve(name)
+        assert m is None or 0.0 <= m.score <= 1.0
+        assert isinstance(seed_resolver.link(name), list)
+        assert isinstance(canonica.normalize(name), str)
+    assert seed_resolver.resolve("\ufeffTokayev\r\n").id == "kassym_jomart_tokayev"  # type: ignore[union-attr]
+    assert seed_resolver.resolve("Tokayev\x00").id == "kassym_jomart_tokayev"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [5, 5.5, b"Tokayev", ["Tokayev"], object(), "Tok\ud800ayev"],
+    ids=["int", "float", "bytes", "list", "object", "lone-surrogate"],
+)
+def test_non_string_queries_are_errors(seed_resolver: canonica.Resolver, value: Any) -> None:
+    with pytest.raises(canonica.CanonicaError):
+        seed_resolver.resolve(value)
+    with pytest.raises(canonica.CanonicaError):
+        seed_resolver.candidates(value)
+    with pytest.raises(canonica.CanonicaError):
+        seed_resolver.link(value)
+    with pytest.raises(canonica.CanonicaError):
+        canonica.normalize(value)
+    with pytest.raises(canonica.CanonicaError):
+        canonica.similarity(value, "Tokayev")
+
+
+def test_missing_values_are_none(seed_resolver: canonica.Resolver) -> None:
+    import pandas as pd
+
+    for missing in (None, math.nan, float("nan"), pd.NA, pd.NaT, ""):
+        assert seed_resolver.resolve(missing) is None
+        assert seed_resolver.candidates(missing) == []
+
+
+def test_batches_with_missing_and_bad_values(seed_resolver: canonica.Resolver) -> None:
+    import numpy as np
+    import pandas as pd
+
+    names = ["Tokayev", None, math.nan, np.nan, pd.NA, "", "   ", "\x00", "UAE"]
+    got = seed_resolver.resolve_many(names)
+    assert [m.id if m else None for m in got] == [
+        "kassym_jomart_tokayev",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "AE",
+    ]
+    assert seed_resolver.resolve_many([]) == []
+    assert len(seed_resolver.resolve_many(iter(["UAE"] * 3))) == 3  # any iterable
+    assert len(seed_resolver.resolve_many(pd.Series(["UAE", None]))) == 2
+    for bad, where in (
+        (["UAE", 5], "name 2"),
+        (["UAE", b"UAE"], "name 2"),
+        (["UAE", ["UAE"]], "name 2"),
+        ([math.inf], "name 1"),
+        (["ok", "Tok\ud800"], "name 2"),
+    ):
+        with pytest.raises(canonica.CanonicaError, match=where):
+            seed_resolver.resolve_many(bad)
+    for not_a_list in ("UAE", 5, None):
+        with pytest.raises(canonica.CanonicaError):
+            seed_resolver.resolve_many(not_a_list)
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"threshold": -0.1},
+        {"threshold": 1.5},
+        {"threshold": math.nan},
+        {"threshold": math.inf},
+        {"threshold": "high"},
+        {"margin": -0.01},
+        {"margin": 2.0},
+        {"margin": math.nan},
+        {"margin": [0.1]},
+    ],
+    ids=repr,
+)
+def test_resolver_arguments_out_of_range(kwargs: dict[str, Any]) -> None:
+    kb = canonica.KnowledgeBase.from_jsonl(SEED_KB)
+    with pytest.raises(canonica.CanonicaError):
+        canonica.Resolver(kb, **kwargs)
+
+
+def test_resolver_arguments_at_the_edges() -> None:
+    kb = canonica.KnowledgeBase.from_jsonl(SEED_KB)
+    assert canonica.Resolver(kb, threshold=0, margin=0).resolve("Tokayev") is not None
+    strict = canonica.Resolver(kb, threshold=1, margin=1)
+    assert strict.resolve("Kassym-Jomart Tokayev") is not None
+    assert strict.resolve("Tokaev") is None
+    with pytest.raises(canonica.CanonicaError, match="KnowledgeBase"):
+        canonica.Resolver([{"id": "KZ", "name": "Kazakhstan"}])  # type: ignore[arg-type]
+
+
+def test_call_arguments_out_of_range(seed_resolver: canonica.Resolver) -> None:
+    assert seed_resolver.candidates("Tokayev", limit=0) == []
+    for limit in (-1, 2**70, "5", 1.5, None):
+        with pytest.raises(canonica.CanonicaError, match="limit"):
+            seed_resolver.candidates("Tokayev", limit=limit)  # type: ignore[arg-type]
+    for kind in (5, ["person"]):
+        with pytest.raises(canonica.CanonicaError, match="kind"):
+            seed_resolver.resolve("Tokayev", kind=kind)  # type: ignore[arg-type]
+        with pytest.raises(canonica.CanonicaError, match="kind"):
+            seed_resolver.resolve_many(["Tokayev"], kind=kind)  # type: ignore[arg-type]
+        with pytest.raises(canonica.CanonicaError, match="kind"):
+            seed_resolver.link("Tokayev", kind=kind)  # type: ignore[arg-type]
+    assert seed_resolver.resolve("Tokayev", kind="no such kind") is None
+    assert seed_resolver.resolve("Tokayev", kind="") is None
+    for flag in ("yes", 1, None):
+        with pytest.raises(canonica.CanonicaError, match="overlapping"):
+            seed_resolver.link("Tokayev", overlapping=flag)  # type: ignore[arg-type]
+        with pytest.raises(canonica.CanonicaError, match="fuzzy"):
+            seed_resolver.link("Tokayev", fuzzy=flag)  # type: ignore[arg-type]
+
+
+def test_thread_count_out_of_range() -> None:
+    try:
+        for bad in (-1, 1025, 2**70, "2", 1.5, None):
+            with pytest.raises(canonica.CanonicaError, match="threads"):
+                canonica.set_num_threads(bad)  # type: ignore[arg-type]
+        canonica.set_num_threads(0)  # 0: one per core
+        assert canonica.num_threads() >= 1
+        canonica.set_num_threads(1024)
+        assert canonica.num_threads() == 1024
+    finally:
+        canonica.set_num_threads(0)
+
+
+@pytest.mark.parametrize("value", ["-3", "lots", "", "99999999999999999999"])
+def test_bad_thread_environment_variable_means_one_per_core(value: str) -> None:
+    code = (
+        "import canonica; print(canonica.num_threads()); "
+        "print(len(canonica.Resolver(canonica.countries()).resolve_many(['KZ'] * 100)))"
+    )
+    env = {"CANONICA_NUM_THREADS": value, "PATH": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    threads, results = out.stdout.split()
+    assert int(threads) >= 1 and int(results) == 100
+
+
+# --------------------------------------------------------------------------------------------
+# Saved files
+
+
+def _flip(offset: int) -> Callable[[bytes], bytes]:
+    def mangle(b: bytes) -> bytes:
+        i = offset % len(b)
+        return b[:i] + bytes([b[i] ^ 0x5A]) + b[i + 1 :]
+
+    return mangle
+
+
+SAVED_CASES: list[tuple[str, Callable[[bytes], bytes], str]] = [
+    ("empty", lambda b: b"", "magic"),
+    ("magic-only", lambda b: b[:8], "truncated"),
+    ("header-only", lambda b: b[:24], "truncated"),
+    ("truncated-half", lambda b: b[: len(b) // 2], "truncated"),
+    ("truncated-last-byte", lambda b: b[:-1], "truncated"),
+    ("trailing-bytes", lambda b: b + b"\x00", "trailing"),
+    ("other-version", lambda b: b[:8] + (2).to_bytes(4, "little") + b[12:], "version 2"),
+    ("future-version", lambda b: b[:8] + (2**32 - 1).to_bytes(4, "little") + b[12:], "version"),
+    ("huge-length", lambda b: b[:12] + (2**64 - 1).to_bytes(8, "little") + b[20:], "truncated"),
+    ("bad-checksum", lambda b: b[:20] + b"\x00\x00\x00\x00" + b[24:], "corrupted"),
+    ("flipped-payload-byte", _flip(-100), "corrupted"),
+    ("flipped-first-payload-byte", _flip(24), "corrupted"),
+    ("json", lambda b: b'{"id": "KZ"}', "magic"),
+    ("pickle", lambda b: pickle.dumps({"a": 1}), "magic"),
+    ("gzip", lambda b: b"\x1f\x8b\x08\x00" + b[4:], "magic"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mangle", "words"), [c[1:] for c in SAVED_CASES], ids=[c[0] for c in SAVED_CASES]
+)
+def test_bad_saved_files(
+    tmp_path: Path,
+    seed_resolver: canonica.Resolver,
+    mangle: Callable[[bytes], bytes],
+    words: str,
+) -> None:
+    data = mangle(seed_resolver.to_bytes())
+    with pytest.raises(canonica.CanonicaError, match=words):
+        canonica.Resolver.from_bytes(data)
+    path = tmp_path / "bad.canonica"
+    path.write_bytes(data)
+    with pytest.raises(canonica.CanonicaError, match=words) as info:
+        canonica.Resolver.load(path)
+    assert info.value.file == str(path)
+
+
+def test_every_truncation_and_many_flips_are_errors(seed_resolver: canonica.Resolver) -> None:
+    data = seed_resolver.to_bytes()
+    for n in range(0, len(data), 97):
+        with pytest.raises(canonica.CanonicaError):
+            canonica.Resolver.from_bytes(data[:n])
+    for i in range(0, len(data), 89):
+        with pytest.raises(canonica.CanonicaError):
+            canonica.Resolver.from_bytes(_flip(i)(data))
+
+
+def test_from_bytes_of_other_types(seed_resolver: canonica.Resolver) -> None:
+    data = seed_resolver.to_bytes()
+    assert canonica.Resolver.from_bytes(bytearray(data)).resolve("UAE") is not None
+    for bad in ("CANONICA", None, 5):
+        with pytest.raises(canonica.CanonicaError):
+            canonica.Resolver.from_bytes(bad)  # type: ignore[arg-type]
+
+
+def test_tampered_pickle_is_an_error(seed_resolver: canonica.Resolver) -> None:
+    data = pickle.dumps(seed_resolver)
+    saved = seed_resolver.to_bytes()
+    tampered = data.replace(saved[-50:], bytes(50))
+    assert tampered != data
+    with pytest.raises(canonica.CanonicaError, match="corrupted"):
+        pickle.loads(tampered)
+
+
+def test_save_to_a_bad_path(tmp_path: Path, seed_resolver: canonica.Resolver) -> None:
+    with pytest.raises(canonica.CanonicaError):
+        seed_resolver.save(tmp_path / "no" / "such" / "dir" / "r.canonica")
+    with pytest.raises(canonica.CanonicaError):
+        seed_resolver.save(tmp_path)  # a directory
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no temporary file is left"
+
+
+# --------------------------------------------------------------------------------------------
+# An empty knowledge base
+
+
+def test_empty_knowledge_base(tmp_path: Path) -> None:
+    r = canonica.Resolver(canonica.KnowledgeBase())
+    assert len(r) == 0
+    assert r.resolve("Tokayev") is None
+    assert r.resolve_many(["Tokayev", None]) == [None, None]
+    assert r.candidates("Tokayev") == []
+    assert r.link("President Tokayev visited the UAE.", fuzzy=True, overlapping=True) == []
+    r.save(tmp_path / "empty.canonica")
+    back = canonica.Resolver.load(tmp_path / "empty.canonica")
+    assert len(back) == 0 and back.resolve("x") is None
+    assert len(pickle.loads(pickle.dumps(r))) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Very long strings and very many tokens: linear time, checked in a child process so that a
+# regression fails the test instead of hanging it.
+
+LONG_INPUTS = textwrap.dedent(
+    """
+    import json, sys, time
+    import canonica
+
+    r = canonica.Resolver(canonica.KnowledgeBase.from_jsonl(sys.argv[1]))
+    n = 5_000_000
+    inputs = {
+        "one 5 MB token": "a" * n,
+        "1M tokens": "ab " * 1_000_000,
+        "1M capitalised names": "Tokayev " * 1_000_000,
+        "1.7M legal forms then a word": "AG " * 1_700_000 + "x",
+        "2.5M dotted initials": "A." * (n // 2),
+        "2.5M Kazakh letters": "\u049a" * (n // 2),
+        "1M titles": "President " * 500_000,
+    }
+    timings = {}
+    for label, text in inputs.items():
+        start = time.perf_counter()
+        canonica.normalize(text)
+        r.resolve(text)
+        r.candidates(text)
+        r.resolve_many([text, "UAE"])
+        r.link(text)
+        timings[label] = time.perf_counter() - start
+    # A knowledge base with a 5 MB name and a name of 1M words builds, saves and answers.
+    kb = canonica.KnowledgeBase()
+    kb.add("long", "a" * n)
+    kb.add("many", "ab " * 1_000_000, aliases=["AG " * 500_000 + "x"])
+    kb.add("KZ", "Kazakhstan")
+    start = time.perf_counter()
+    big = canonica.Resolver(kb)
+    big = canonica.Resolver.from_bytes(big.to_bytes())
+    assert big.resolve("ab " * 1_000_000).id == "many"
+    assert big.resolve("Kazakhstan").id == "KZ"
+    big.resolve("ab ab ab")
+    big.link("ab " * 100_000, fuzzy=True)
+    timings["KB of long names"] = time.perf_counter() - start
+    print(json.dumps(timings))
+    """
+)
+
+
+def test_long_strings_and_many_tokens_take_linear_time() -> None:
+    # Each input takes a second or two; a quadratic step on any of them would take hours.
+    out = subprocess.run(
+        [sys.executable, "-c", LONG_INPUTS, str(SEED_KB)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    timings = json.loads(out.stdout)
+    slow = {label: t for label, t in timings.items() if t > 60}
+    assert not slow, timings
+
+
+def test_long_inputs_on_the_command_line(tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("Tokayev\n" + "x" * 2_000_000 + "\n" + "ab " * 300_000 + "\nUAE\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "canonica", "resolve", "--kb", str(SEED_KB), "--input", str(names)],
+        capture_output=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.decode().splitlines()
+    assert len(rows) == 5
+    assert rows[1].startswith("Tokayev,kassym_jomart_tokayev,")
+    assert rows[4].startswith("UAE,AE,")
