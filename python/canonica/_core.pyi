@@ -206,11 +206,13 @@ def countries() -> KnowledgeBase:
 
 def set_num_threads(threads: int) -> None:
     """Sets how many threads `resolve_many` uses; 0 means one per core, or the value of the
-    CANONICA_NUM_THREADS environment variable. Use 1 inside Spark, Dask or Ray workers that
-    already run one task per core."""
+    CANONICA_NUM_THREADS environment variable. Inside Spark, Dask and Ray workers, which
+    already run one task per core, the default is 1; a number set here or in the environment
+    variable wins over that."""
 
 def num_threads() -> int:
-    """How many threads `resolve_many` will use."""
+    """How many threads `resolve_many` will use when called from this thread (1 in a task of
+    a Spark, Dask or Ray worker unless set otherwise)."""
 
 def _after_fork() -> None: ...
 def similarity(a: str, b: str) -> float:

@@ -7,6 +7,7 @@ use std::sync::RwLock;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
@@ -625,6 +626,7 @@ impl PyResolver {
                 "names must be a list of strings, not a single string",
             ));
         }
+        use_worker_default(py)?;
         let mut texts: Vec<Option<String>> = Vec::new();
         let iter = names
             .try_iter()
@@ -774,8 +776,18 @@ fn set_num_threads(threads: i64) -> PyResult<()> {
 
 /// How many threads `resolve_many` will use.
 #[pyfunction]
-fn num_threads() -> usize {
-    canonica::num_threads()
+fn num_threads(py: Python<'_>) -> PyResult<usize> {
+    use_worker_default(py)?;
+    Ok(canonica::num_threads())
+}
+
+/// One thread per batch by default inside Spark, Dask and Ray workers (see `canonica._workers`):
+/// sets the calling thread's default, which an explicit setting overrides.
+fn use_worker_default(py: Python<'_>) -> PyResult<()> {
+    static ENGINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let engine = ENGINE.import(py, "canonica._workers", "engine")?.call0()?;
+    canonica::threads::set_thread_default((!engine.is_none()).then_some(1));
+    Ok(())
 }
 
 /// Called in every forked child: forgets the thread pool inherited from the parent.
