@@ -1,6 +1,8 @@
 //! Python bindings of canonica: thin wrappers over the core types, error mapping, and the GIL
 //! released around work in Rust.
 
+mod arrow;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::RwLock;
 
@@ -93,6 +95,15 @@ fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
         return f.value().is_nan();
     }
     matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+}
+
+/// True for pandas objects (Series, Index, extension arrays), whose Arrow export, when they have
+/// one, may convert objects that are not strings instead of refusing them.
+fn is_pandas(obj: &Bound<'_, PyAny>) -> bool {
+    obj.get_type().module().is_ok_and(|m| {
+        m.to_str()
+            .is_ok_and(|m| m == "pandas" || m.starts_with("pandas."))
+    })
 }
 
 /// An optional name: `None`, NaN, pandas.NA and "" are no name.
@@ -626,7 +637,21 @@ impl PyResolver {
                 "names must be a list of strings, not a single string",
             ));
         }
+        if is_pandas(names) {
+            // pandas: its Arrow data when it has some, else one list of objects made in C.
+            let converted = py
+                .import("canonica._frames")?
+                .call_method1("pandas_names", (names,))?;
+            return self.resolve_many(py, &converted, kind);
+        }
         use_worker_default(py)?;
+        if let Some(source) = arrow::ArrowNames::from_py(names)? {
+            let source = source.map_err(error)?;
+            let texts = source.texts().map_err(error)?;
+            let found =
+                py.detach(|| guard(|| self.inner.resolve_many_optional(&texts, kind.as_deref())))?;
+            return Ok(found.into_iter().map(wrap_match).collect());
+        }
         let mut texts: Vec<Option<String>> = Vec::new();
         let iter = names
             .try_iter()
