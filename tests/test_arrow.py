@@ -134,6 +134,15 @@ def test_columns_that_are_not_strings_are_refused(
         seed_resolver.resolve_many(values)
 
 
+def test_a_failed_export_is_an_error(seed_resolver: canonica.Resolver) -> None:
+    class Failing:
+        def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+            raise RuntimeError("no Arrow here")
+
+    with pytest.raises(canonica.CanonicaError, match="could not be exported.*no Arrow here"):
+        seed_resolver.resolve_many(Failing())
+
+
 def test_pandas_objects_that_are_not_strings_are_refused(seed_resolver: canonica.Resolver) -> None:
     with pytest.raises(canonica.CanonicaError, match="name 2 must be a string"):
         seed_resolver.resolve_many(pd.Series(["UAE", 3]))
@@ -268,6 +277,8 @@ def without_dictionary_values() -> RawArrow:
             "not an integer",
         ),
         (without_dictionary_values(), "no dictionary"),
+        (RawArrow("u", 2**55, [None, ints(0, 3), b"UAE"]), "more than memory can hold"),
+        (RawArrow("u", 2**62, [None, ints(0, 3), b"UAE"]), "too large"),
         (RawArrow("tss:", 1, [None, ints(0, 0)]), "temporal"),
     ],
 )

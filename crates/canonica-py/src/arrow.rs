@@ -141,14 +141,22 @@ fn pointer<T>(capsule: &Bound<'_, PyCapsule>, name: &CStr) -> Result<NonNull<T>,
 impl<'py> ArrowNames<'py> {
     /// The Arrow export of `obj` when it has one (`__arrow_c_array__` preferred, then
     /// `__arrow_c_stream__`); `Ok(None)` for objects that are not Arrow producers.
+    /// A producer that fails to export (a column of objects Arrow cannot hold, say) is an
+    /// error of its own, given as the `Err` of the inner result.
     pub(crate) fn from_py(obj: &Bound<'py, PyAny>) -> PyResult<Option<Result<Self, String>>> {
+        let export = |method: &str| {
+            obj.call_method0(method)
+                .map_err(|e| format!("the names could not be exported to Arrow ({method}): {e}"))
+        };
         if obj.hasattr("__arrow_c_array__")? {
-            let pair = obj.call_method0("__arrow_c_array__")?;
-            return Ok(Some(Self::from_array_pair(&pair)));
+            return Ok(Some(
+                export("__arrow_c_array__").and_then(|pair| Self::from_array_pair(&pair)),
+            ));
         }
         if obj.hasattr("__arrow_c_stream__")? {
-            let stream = obj.call_method0("__arrow_c_stream__")?;
-            return Ok(Some(Self::from_stream(&stream)));
+            return Ok(Some(
+                export("__arrow_c_stream__").and_then(|stream| Self::from_stream(&stream)),
+            ));
         }
         Ok(None)
     }
@@ -358,7 +366,12 @@ fn read<'a>(
     let format = format_of(schema)?;
     let Rows { end, offset } = rows(array)?;
     let base = out.len();
-    out.reserve(end - offset);
+    out.try_reserve(end - offset).map_err(|_| {
+        format!(
+            "the Arrow array claims {} rows, more than memory can hold",
+            end - offset
+        )
+    })?;
     if !schema.dictionary.is_null() {
         if !dictionary_allowed {
             return Err("the Arrow dictionary's values are themselves a dictionary".into());

@@ -647,7 +647,7 @@ impl PyResolver {
         use_worker_default(py)?;
         if let Some(source) = arrow::ArrowNames::from_py(names)? {
             let source = source.map_err(error)?;
-            let texts = source.texts().map_err(error)?;
+            let texts = guard(|| source.texts())?.map_err(error)?;
             let found =
                 py.detach(|| guard(|| self.inner.resolve_many_optional(&texts, kind.as_deref())))?;
             return Ok(found.into_iter().map(wrap_match).collect());
