@@ -58,6 +58,10 @@ bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side
 bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
 	$(PY) benchmarks/link.py
 
+.PHONY: bench-pipelines
+bench-pipelines: bench-deps ## Pickle size and load time of a resolver of 1M names; resolve_many fed lists and Arrow
+	$(PY) benchmarks/pipelines.py
+
 .PHONY: bench-micro
 bench-micro: ## Criterion micro-benchmarks of normalize and a single resolve
 	cargo bench --bench core
