@@ -24,7 +24,8 @@ def pandas_names(values: Any) -> Any:
     list of objects, made by pandas and numpy in C rather than row by row in Python."""
     array = getattr(values, "array", values)
     dtype = getattr(array, "dtype", None)
-    arrow_backed = getattr(dtype, "storage", None) == "pyarrow" or (
+    # "pyarrow_numpy" is pandas 2's name for the storage of pandas 3's default strings.
+    arrow_backed = getattr(dtype, "storage", None) in ("pyarrow", "pyarrow_numpy") or (
         type(dtype).__name__ == "ArrowDtype"
     )
     if arrow_backed and hasattr(array, "__arrow_array__"):
