@@ -66,6 +66,10 @@ bench-memory: dev ## RSS over millions of queries (resolve_many, resolve, link):
 fuzz: ## Run every cargo-fuzz target for FUZZ_SECONDS each (needs cargo-fuzz; see docs/reliability.md)
 	fuzz/run.sh $(or $(FUZZ_SECONDS),240)
 
+.PHONY: bench-pipelines
+bench-pipelines: bench-deps ## Pickle size and load time of a resolver of 1M names; resolve_many fed lists and Arrow
+	$(PY) benchmarks/pipelines.py
+
 .PHONY: bench-micro
 bench-micro: ## Criterion micro-benchmarks of normalize and a single resolve
 	cargo bench --bench core

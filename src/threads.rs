@@ -24,6 +24,12 @@ struct Pool {
 static POOL: RwLock<Option<Pool>> = RwLock::new(None);
 static CHOSEN: RwLock<Option<usize>> = RwLock::new(None);
 
+thread_local! {
+    /// The default of the calling thread when neither [`set_num_threads`] nor the environment
+    /// chose a number: see [`set_thread_default`].
+    static THREAD_DEFAULT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
 fn wanted() -> usize {
     let chosen = *CHOSEN.read().unwrap_or_else(|e| e.into_inner());
     let from_env = || {
@@ -31,10 +37,18 @@ fn wanted() -> usize {
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
     };
-    match chosen.or_else(from_env) {
+    let default = || THREAD_DEFAULT.with(|d| d.get());
+    match chosen.or_else(from_env).or_else(default) {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
+}
+
+/// Sets the number of threads batches started from the calling thread use when neither
+/// [`set_num_threads`] nor `CANONICA_NUM_THREADS` chose one (`None`: one per core). The Python
+/// package sets 1 here inside Spark, Dask and Ray workers, which already run a task per core.
+pub fn set_thread_default(threads: Option<usize>) {
+    THREAD_DEFAULT.with(|d| d.set(threads.map(|n| n.min(1024))));
 }
 
 /// Sets how many threads batches use; 0 means one per core (or `CANONICA_NUM_THREADS`).
@@ -100,8 +114,12 @@ pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 mod tests {
     use super::*;
 
+    /// The tests change process-wide settings: one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn threads_can_be_set_and_reset() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         set_num_threads(3).unwrap();
         assert_eq!(num_threads(), 3);
         assert_eq!(install(rayon::current_num_threads), 3);
@@ -110,5 +128,35 @@ mod tests {
         assert!(set_num_threads(5000).is_err());
         set_num_threads(0).unwrap();
         assert!(num_threads() >= 1);
+    }
+
+    #[test]
+    fn a_thread_default_gives_way_to_an_explicit_setting() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        if std::env::var_os(NUM_THREADS_ENV).is_some() {
+            return;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::spawn(move || {
+            set_thread_default(Some(1));
+            assert_eq!(num_threads(), 1);
+            assert_eq!(install(rayon::current_num_threads), 1);
+            set_num_threads(2).unwrap();
+            assert_eq!(num_threads(), 2);
+            set_num_threads(0).unwrap();
+            set_thread_default(None);
+            assert_eq!(num_threads(), cores);
+        })
+        .join()
+        .unwrap();
+        // Another thread keeps its own default.
+        std::thread::spawn(move || {
+            set_thread_default(Some(1));
+            std::thread::spawn(move || assert_eq!(num_threads(), cores))
+                .join()
+                .unwrap();
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -1,22 +1,43 @@
-"""Every Python example in the README runs, from the repository root."""
+"""Every Python example in the README and in docs/*.md runs, from the repository root."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def test_readme_has_python_examples() -> None:
-    assert len(BLOCKS) >= 3
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_python_example(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+EXAMPLES = [
+    (path.relative_to(ROOT).as_posix(), i, code)
+    for path in DOCUMENTS
+    for i, code in enumerate(python_blocks(path))
+]
+
+
+def test_documents_have_python_examples() -> None:
+    assert len(python_blocks(ROOT / "README.md")) >= 3
+    assert len(python_blocks(ROOT / "docs" / "pipelines.md")) >= 4
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [(doc, code) for doc, _, code in EXAMPLES],
+    ids=[f"{doc}:block{i}" for doc, i, _ in EXAMPLES],
+)
+def test_python_example(
+    document: str, code: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    if "pyspark" in code:
+        # The example's SparkSession.builder...getOrCreate() picks up the tests' session.
+        request.getfixturevalue("spark")
     monkeypatch.chdir(ROOT)
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
+    exec(compile(code, document, "exec"), {"__name__": "__main__"})

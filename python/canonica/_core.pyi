@@ -2,13 +2,25 @@
 
 from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Any, final
+from typing import Any, Protocol, final
 
 __version__: str
 DEFAULT_THRESHOLD: float
 DEFAULT_MARGIN: float
 
 _Path = str | PathLike[str]
+
+class _ArrowArrayExportable(Protocol):
+    """An Arrow array exported through the Arrow PyCapsule interface."""
+
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
+
+class _ArrowStreamExportable(Protocol):
+    """An Arrow stream (a chunked array) exported through the Arrow PyCapsule interface."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 class CanonicaError(ValueError):
     """Every error canonica raises: bad records, malformed files, unreadable saved files,
@@ -165,9 +177,18 @@ class Resolver:
     def resolve(self, name: str | None, kind: str | None = None) -> Match | None:
         """The entity `name` refers to, or None when nothing is good enough or two entities are
         too close to tell apart. None, NaN and "" give None."""
-    def resolve_many(self, names: Iterable[Any], kind: str | None = None) -> list[Match | None]:
+    def resolve_many(
+        self,
+        names: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+        kind: str | None = None,
+    ) -> list[Match | None]:
         """Resolves every name in parallel with the GIL released; one result per name, in
-        order. None, NaN and "" give None; other non-strings raise CanonicaError."""
+        order. None, NaN and "" give None; other non-strings raise CanonicaError.
+
+        `names` may be a list or any iterable, a pandas or polars Series, or an Arrow array or
+        chunked array (anything with `__arrow_c_array__` or `__arrow_c_stream__`). Arrow strings
+        (utf8, large_utf8, string_view, dictionaries of them) are read in place, without a loop
+        in Python; nulls give None. Results equal those for a list of the same names."""
     def candidates(self, name: str | None, limit: int = 5, kind: str | None = None) -> list[Match]:
         """Up to `limit` entities `name` may refer to, best first, whatever their score."""
     def link(
@@ -206,11 +227,13 @@ def countries() -> KnowledgeBase:
 
 def set_num_threads(threads: int) -> None:
     """Sets how many threads `resolve_many` uses; 0 means one per core, or the value of the
-    CANONICA_NUM_THREADS environment variable. Use 1 inside Spark, Dask or Ray workers that
-    already run one task per core."""
+    CANONICA_NUM_THREADS environment variable. Inside Spark, Dask and Ray workers, which
+    already run one task per core, the default is 1; a number set here or in the environment
+    variable wins over that."""
 
 def num_threads() -> int:
-    """How many threads `resolve_many` will use."""
+    """How many threads `resolve_many` will use when called from this thread (1 in a task of
+    a Spark, Dask or Ray worker unless set otherwise)."""
 
 def _after_fork() -> None: ...
 def similarity(a: str, b: str) -> float:

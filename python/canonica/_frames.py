@@ -18,6 +18,21 @@ def _output_columns(existing: list[str], prefix: str) -> tuple[str, str, str]:
     return names
 
 
+def pandas_names(values: Any) -> Any:
+    """The names in a pandas Series, Index or array, as `resolve_many` reads them: the Arrow
+    data of an Arrow-backed column (pyarrow strings, `ArrowDtype`), read in place; otherwise one
+    list of objects, made by pandas and numpy in C rather than row by row in Python."""
+    array = getattr(values, "array", values)
+    dtype = getattr(array, "dtype", None)
+    # "pyarrow_numpy" is pandas 2's name for the storage of pandas 3's default strings.
+    arrow_backed = getattr(dtype, "storage", None) in ("pyarrow", "pyarrow_numpy") or (
+        type(dtype).__name__ == "ArrowDtype"
+    )
+    if arrow_backed and hasattr(array, "__arrow_array__"):
+        return array.__arrow_array__()
+    return values.to_numpy(dtype=object).tolist()
+
+
 def resolve_frame(resolver: Resolver, df: Any, column: str, prefix: str, kind: str | None) -> Any:
     """Returns a frame of the same kind as `df` with id, name and score columns appended."""
     module = type(df).__module__.split(".")[0]
@@ -29,8 +44,7 @@ def resolve_frame(resolver: Resolver, df: Any, column: str, prefix: str, kind: s
     if column not in columns:
         raise CanonicaError(f"the frame has no column {column!r} (columns: {', '.join(columns)})")
     id_col, name_col, score_col = _output_columns(columns, prefix)
-    values = df[column].to_list()
-    matches = resolver.resolve_many(values, kind=kind)
+    matches = resolver.resolve_many(df[column], kind=kind)
     ids = [m.id if m is not None else None for m in matches]
     names = [m.name if m is not None else None for m in matches]
     scores = [m.score if m is not None else None for m in matches]

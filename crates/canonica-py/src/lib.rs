@@ -1,12 +1,15 @@
 //! Python bindings of canonica: thin wrappers over the core types, error mapping, and the GIL
 //! released around work in Rust.
 
+mod arrow;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::RwLock;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
@@ -92,6 +95,15 @@ fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
         return f.value().is_nan();
     }
     matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+}
+
+/// True for pandas objects (Series, Index, extension arrays), whose Arrow export, when they have
+/// one, may convert objects that are not strings instead of refusing them.
+fn is_pandas(obj: &Bound<'_, PyAny>) -> bool {
+    obj.get_type().module().is_ok_and(|m| {
+        m.to_str()
+            .is_ok_and(|m| m == "pandas" || m.starts_with("pandas."))
+    })
 }
 
 /// An optional name: `None`, NaN, pandas.NA and "" are no name.
@@ -740,11 +752,30 @@ impl PyResolver {
         names: &Bound<'_, PyAny>,
         kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Option<PyMatch>>> {
-        let kind = kind_of(kind)?;
+        let kind_text = kind_of(kind)?;
         if names.is_instance_of::<PyString>() {
             return Err(error(
                 "names must be a list of strings, not a single string",
             ));
+        }
+        if is_pandas(names) {
+            // pandas: its Arrow data when it has some, else one list of objects made in C.
+            let converted = py
+                .import("canonica._frames")?
+                .call_method1("pandas_names", (names,))?;
+            return self.resolve_many(py, &converted, kind);
+        }
+        use_worker_default(py)?;
+        if let Some(source) = arrow::ArrowNames::from_py(names)? {
+            let source = source.map_err(error)?;
+            let texts = guard(|| source.texts())?.map_err(error)?;
+            let found = py.detach(|| {
+                guard(|| {
+                    self.inner
+                        .resolve_many_optional(&texts, kind_text.as_deref())
+                })
+            })?;
+            return Ok(found.into_iter().map(wrap_match).collect());
         }
         let mut texts: Vec<Option<String>> = Vec::new();
         let iter = names
@@ -753,8 +784,12 @@ impl PyResolver {
         for (i, item) in iter.enumerate() {
             texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
         }
-        let found =
-            py.detach(|| guard(|| self.inner.resolve_many_optional(&texts, kind.as_deref())))?;
+        let found = py.detach(|| {
+            guard(|| {
+                self.inner
+                    .resolve_many_optional(&texts, kind_text.as_deref())
+            })
+        })?;
         Ok(found.into_iter().map(wrap_match).collect())
     }
 
@@ -906,8 +941,18 @@ fn set_num_threads(threads: &Bound<'_, PyAny>) -> PyResult<()> {
 
 /// How many threads `resolve_many` will use.
 #[pyfunction]
-fn num_threads() -> usize {
-    canonica::num_threads()
+fn num_threads(py: Python<'_>) -> PyResult<usize> {
+    use_worker_default(py)?;
+    Ok(canonica::num_threads())
+}
+
+/// One thread per batch by default inside Spark, Dask and Ray workers (see `canonica._workers`):
+/// sets the calling thread's default, which an explicit setting overrides.
+fn use_worker_default(py: Python<'_>) -> PyResult<()> {
+    static ENGINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let engine = ENGINE.import(py, "canonica._workers", "engine")?.call0()?;
+    canonica::threads::set_thread_default((!engine.is_none()).then_some(1));
+    Ok(())
 }
 
 /// Called in every forked child: forgets the thread pool inherited from the parent.
