@@ -1,7 +1,7 @@
 """One thread per batch inside Spark, Dask and Ray workers, unless the user chose otherwise.
 
-The real Spark and Dask workers are exercised in test_spark.py and test_dask.py; here the engines'
-own APIs are stood in for, to check the precedence of the settings in one process.
+The real Spark, Dask and Ray workers are exercised in test_spark.py, test_dask.py and test_ray.py;
+here Ray's API is stood in for, to check the precedence of the settings in one process.
 """
 
 from __future__ import annotations
