@@ -276,7 +276,12 @@ impl Query {
     ///   Jose" needs both words, so the many aliases with "jose" alone are not scored).
     pub fn candidate_aliases(&self, index: &Index, min_score: f32) -> Vec<u32> {
         let words = &self.words;
-        let weights: Vec<f32> = words.iter().map(|q| word_weight(q, index)).collect();
+        let mut weights: Vec<f32> = words.iter().map(|q| word_weight(q, index)).collect();
+        if weights.iter().all(|&w| w == 0.0) {
+            // Nothing but short words ("jie er ren si ke"): the ones the vocabulary knows can
+            // only match themselves, so they weigh what they are worth.
+            weights = words.iter().map(|q| short_word_weight(q, index)).collect();
+        }
         let starts: Vec<usize> = if self.name_at > 0 {
             vec![0, self.name_at]
         } else {
@@ -292,7 +297,14 @@ impl Query {
             order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
             let mut taken = 0.0;
             for i in order {
-                tokens.extend(group(&words[i]));
+                if words.len() == 1 {
+                    // A lone word scores no more than its similarity to the alias's word.
+                    let q = &words[i];
+                    tokens.extend(q.exact);
+                    tokens.extend(q.fuzzy.iter().filter(|f| f.1 >= min_score).map(|f| f.0));
+                } else {
+                    tokens.extend(group(&words[i]));
+                }
                 taken += weights[i];
                 if taken > may_leave {
                     break;
@@ -390,6 +402,18 @@ fn word_weight(q: &QueryToken, index: &Index) -> f32 {
         return 0.0;
     }
     group(q).map(|v| index.weight(v)).fold(0.0, f32::max)
+}
+
+/// The weight of a known word of two or three letters that is not an initial nor a legal
+/// form: it matches only itself (no typo budget, too long to be an initial). Other words weigh
+/// nothing, as in [`word_weight`].
+fn short_word_weight(q: &QueryToken, index: &Index) -> f32 {
+    match q.exact {
+        Some(v) if (2..=3).contains(&q.text.len()) && !q.initial && !legal::is_form(&q.text) => {
+            index.weight(v)
+        }
+        _ => 0.0,
+    }
 }
 
 /// Share of the exact bound used when pruning candidates (see [`Query::candidate_aliases`]).
