@@ -163,9 +163,11 @@ impl Resolver {
         let mut mentions: Vec<LinkedSpan> = Vec::new();
         // Surname -> entity position, for persons already mentioned in full.
         let mut surnames: FxHashMap<String, u32> = FxHashMap::default();
+        // One buffer for the span keys of the whole text.
+        let mut key = String::new();
         let mut i = 0;
         while i < tokens.len() {
-            let mut spans = self.spans_at(&tokens, i, kind);
+            let mut spans = self.spans_at(&tokens, i, kind, &mut key);
             if !options.overlapping {
                 spans.truncate(1);
             }
@@ -243,9 +245,15 @@ impl Resolver {
 
     /// The spans starting at token `at` that name an entity whole, longest first, with the
     /// entity and score. A span grows while some multi-word name starts with it.
-    fn spans_at(&self, tokens: &[Token], at: usize, kind: Option<&str>) -> Vec<(usize, u32, f64)> {
+    fn spans_at(
+        &self,
+        tokens: &[Token],
+        at: usize,
+        kind: Option<&str>,
+        key: &mut String,
+    ) -> Vec<(usize, u32, f64)> {
         let index = self.index();
-        let mut key = String::new();
+        key.clear();
         let mut found = Vec::new();
         for len in 1..=MAX_SPAN.min(tokens.len() - at) {
             if len > 1 {
@@ -253,10 +261,10 @@ impl Resolver {
             }
             key.push_str(&tokens[at + len - 1].text);
             // A span that is neither a name nor the start of one ends the search.
-            let Some((aliases, longer)) = index.span_candidates(Index::key_hash(&key)) else {
+            let Some((aliases, longer)) = index.span_candidates(Index::key_hash(key)) else {
                 break;
             };
-            if let Some(e) = self.entity_for_span(&tokens[at..at + len], &key, aliases, kind) {
+            if let Some(e) = self.entity_for_span(&tokens[at..at + len], key, aliases, kind) {
                 found.push((len, e, WHOLE));
             }
             if !longer {
