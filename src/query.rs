@@ -162,6 +162,8 @@ impl Query {
     /// scored against candidates.
     pub fn read_words(&mut self, index: &Index) {
         if self.whole_only {
+            // No words, so the name starts at the first of none.
+            self.name_at = 0;
             return;
         }
         let (tokens, folded, name_at, without_titles) = (
