@@ -134,8 +134,9 @@ impl Query {
                 only_titles: is_only_titles(&tokens),
                 acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
                 readings: Vec::new(),
+                // No words, so the name starts at the first of none.
                 words: Vec::new(),
-                name_at,
+                name_at: 0,
                 spelled: String::new(),
             });
         }
