@@ -117,6 +117,9 @@ fn hash_bytes(s: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The largest token weight a saved index may hold: weights are `ln(1 + entities)` at most.
+const MAX_WEIGHT: f32 = 1000.0;
+
 /// Tokens longer than this (in bytes) are matched exactly only: no word is this long, and the
 /// deletes of a token grow with the square of its length (a megabyte-long token would need
 /// terabytes).
@@ -746,6 +749,15 @@ impl Index {
             [m] => *m,
             _ => return Err(r.invalid("the largest weight is missing")),
         };
+        // Weights are logarithms of entity counts: small, finite and positive. Others would make
+        // scores NaN or infinite.
+        if !weight
+            .iter()
+            .chain([&max_idf])
+            .all(|w| (0.0..=MAX_WEIGHT).contains(w))
+        {
+            return Err(r.invalid("a token weight out of range"));
+        }
         let alias_entity = r.u32s()?;
         if alias_entity.iter().any(|&e| e as usize >= entities) {
             return Err(r.invalid("an alias refers to a missing entity"));

@@ -474,6 +474,18 @@ def test_odd_strings_resolve_to_none_or_a_match(seed_resolver: canonica.Resolver
     assert seed_resolver.resolve("Tokayev\x00").id == "kassym_jomart_tokayev"  # type: ignore[union-attr]
 
 
+def test_long_names_after_a_title(seed_resolver: canonica.Resolver) -> None:
+    # Names past the word-by-word limit (64 words, 4 KB) are matched whole; a title in front of
+    # one once made the core index past its (empty) list of words.
+    names = ["President " + "Tokayev " * 100, "Mr " + "x" * 5000, "Prime Minister " + "ab " * 70]
+    for name in names:
+        assert seed_resolver.resolve(name) is None
+        assert seed_resolver.candidates(name) == []
+        assert seed_resolver.resolve_many([name]) == [None]
+    whole = "President " + " ".join(["Kassym-Jomart Tokayev"] * 30)
+    assert seed_resolver.resolve(whole) is None
+
+
 @pytest.mark.parametrize(
     "value",
     [5, 5.5, b"Tokayev", ["Tokayev"], object(), "Tok\ud800ayev"],
