@@ -52,8 +52,9 @@ def shell_blocks(path: Path) -> list[str]:
     return re.findall(r"```sh\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
 
 
-#: Shell blocks that set canonica up or run this very suite: CI runs them on a fresh clone.
-SETUP_COMMANDS = ("pip install", "make test")
+#: Shell blocks that install canonica or a tool, or run this very suite: CI runs the install and
+#: test commands on a fresh clone; the fuzzing block installs cargo-fuzz and runs for minutes.
+SETUP_COMMANDS = ("pip install", "make test", "cargo install")
 
 COMMANDS = [
     (path.relative_to(ROOT).as_posix(), line.split("#")[0].strip())
