@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::index::{edit_budget, Index};
+use crate::index::{edit_budget, token_weight, Index};
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
@@ -279,6 +279,17 @@ impl Query {
     pub fn candidate_aliases(&self, index: &Index, min_score: f32) -> Vec<u32> {
         let words = &self.words;
         let mut weights: Vec<f32> = words.iter().map(|q| word_weight(q, index)).collect();
+        // A word no alias holds, at an end of the name, is never a middle name the scorer would
+        // forgive: every alias leaves it unexplained ("Saint Qwerty").
+        let ends = [
+            Some(words.len().saturating_sub(1)),
+            (self.name_at == 0).then_some(0),
+        ];
+        for i in ends.into_iter().flatten() {
+            if let Some(q) = words.get(i).filter(|q| is_unknown(q)) {
+                weights[i] = token_weight(&q.text, index.max_idf());
+            }
+        }
         if weights.iter().all(|&w| w == 0.0) {
             // Nothing but short words ("jie er ren si ke"): the ones the vocabulary knows can
             // only match themselves, so they weigh what they are worth.
@@ -404,6 +415,11 @@ fn word_weight(q: &QueryToken, index: &Index) -> f32 {
         return 0.0;
     }
     group(q).map(|v| index.weight(v)).fold(0.0, f32::max)
+}
+
+/// True for a word of four letters or more that no alias holds, nor any near spelling of it.
+fn is_unknown(q: &QueryToken) -> bool {
+    q.exact.is_none() && q.fuzzy.is_empty() && q.text.len() > 3 && !legal::is_form(&q.text)
 }
 
 /// The weight of a known word of two or three letters that is not an initial nor a legal
