@@ -292,17 +292,21 @@ impl Found<'_> {
         let budget = edit_budget(spelled.len());
         below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled.len()) <= budget);
         below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        self.offer_spellings(below.iter().take(SPELLING_CANDIDATES).map(|&(_, a)| a));
+    }
+
+    /// Compares the query's spelling with each alias's and offers those within the budget.
+    fn offer_spellings(&mut self, aliases: impl IntoIterator<Item = u32>) {
+        let (index, spelled) = (&self.inner.index, &self.query.spelled);
         let mut buf = String::new();
-        for &(_, a) in below.iter().take(SPELLING_CANDIDATES) {
+        for a in aliases {
             index.spell_into(a, &mut buf);
             if let Some(s) = score_spelling(spelled, &buf) {
                 self.offer(a, s, Method::Spelling, Evidence::Spelling);
             }
         }
     }
-}
 
-impl Found<'_> {
     /// How many entities have a verbatim match (after normalization) so far.
     fn exact_entities(&self) -> usize {
         self.best
@@ -319,14 +323,8 @@ impl Found<'_> {
     /// The whole spelling compared with aliases that token alignment could not find (see
     /// [`Query::spelling_candidates`]).
     fn spellings_beyond_tokens(&mut self) {
-        let (index, spelled) = (&self.inner.index, &self.query.spelled);
-        let mut buf = String::new();
-        for a in self.query.spelling_candidates(index) {
-            index.spell_into(a, &mut buf);
-            if let Some(s) = score_spelling(spelled, &buf) {
-                self.offer(a, s, Method::Spelling, Evidence::Spelling);
-            }
-        }
+        let aliases = self.query.spelling_candidates(&self.inner.index);
+        self.offer_spellings(aliases);
     }
 }
 
