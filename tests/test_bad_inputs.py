@@ -359,6 +359,30 @@ def test_csv_options_out_of_range(tmp_path: Path, delimiter: str, separator: str
         canonica.KnowledgeBase.from_csv(path, delimiter=delimiter, alias_separator=separator)
 
 
+@pytest.mark.parametrize("delimiter", [5, 3.5, b",", "\ud800"])
+def test_csv_options_of_wrong_types(tmp_path: Path, delimiter: Any) -> None:
+    path = tmp_path / "kb.csv"
+    path.write_bytes(b"id,name\nKZ,Kazakhstan\n")
+    with pytest.raises(canonica.CanonicaError, match="delimiter"):
+        canonica.KnowledgeBase.from_csv(path, delimiter=delimiter)
+    with pytest.raises(canonica.CanonicaError, match="alias separator"):
+        canonica.KnowledgeBase.from_csv(path, alias_separator=delimiter)
+    assert len(canonica.KnowledgeBase.from_csv(str(path))) == 1
+
+
+@pytest.mark.parametrize("path", [5, 2.5, None, ["kb.jsonl"], {"path": "kb.jsonl"}])
+def test_paths_of_wrong_types(seed_resolver: canonica.Resolver, path: Any) -> None:
+    for load in (
+        canonica.KnowledgeBase.from_jsonl,
+        canonica.KnowledgeBase.from_json,
+        canonica.KnowledgeBase.from_csv,
+        canonica.Resolver.load,
+        seed_resolver.save,
+    ):
+        with pytest.raises(canonica.CanonicaError, match="path must be a str or os.PathLike"):
+            load(path)
+
+
 # --------------------------------------------------------------------------------------------
 # Records from Python
 

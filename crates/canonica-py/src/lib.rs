@@ -67,6 +67,16 @@ fn run_detached<T: Send>(
     py.detach(|| guard(f))?.map_err(to_py_err)
 }
 
+/// A file path from a `str` or `os.PathLike`, or a `CanonicaError` naming the wrong type.
+fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
+    obj.extract().map_err(|_| {
+        error(format!(
+            "path must be a str or os.PathLike, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
 /// A Python string as UTF-8, or a `CanonicaError` for strings that cannot be (lone surrogates).
 fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     let s = obj
@@ -443,25 +453,35 @@ impl PyKnowledgeBase {
     }
 
     #[staticmethod]
-    fn from_jsonl(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
+    fn from_jsonl(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let path = path_of(path)?;
         let kb = run_detached(py, || canonica::KnowledgeBase::from_jsonl(&path))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
     #[staticmethod]
-    fn from_json(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyKnowledgeBase> {
+    fn from_json(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let path = path_of(path)?;
         let kb = run_detached(py, || canonica::KnowledgeBase::from_json(&path))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
     #[staticmethod]
-    #[pyo3(signature = (path, delimiter=",", alias_separator="|"))]
+    #[pyo3(
+        signature = (path, delimiter=None, alias_separator=None),
+        text_signature = "(path, delimiter=',', alias_separator='|')"
+    )]
     fn from_csv(
         py: Python<'_>,
-        path: std::path::PathBuf,
-        delimiter: &str,
-        alias_separator: &str,
+        path: &Bound<'_, PyAny>,
+        delimiter: Option<&Bound<'_, PyAny>>,
+        alias_separator: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyKnowledgeBase> {
+        let text_or = |obj: Option<&Bound<'_, PyAny>>, what: &str, default: &str| {
+            obj.map_or_else(|| Ok(default.to_string()), |o| text_of(o, what))
+        };
+        let delimiter = text_or(delimiter, "the delimiter", ",")?;
+        let alias_separator = text_or(alias_separator, "the alias separator", "|")?;
         let delimiter = match delimiter.as_bytes() {
             [b] => *b,
             _ => {
@@ -472,8 +492,9 @@ impl PyKnowledgeBase {
         };
         let options = canonica::CsvOptions {
             delimiter,
-            alias_separator: alias_separator.to_string(),
+            alias_separator,
         };
+        let path = path_of(path)?;
         let kb = run_detached(py, || canonica::KnowledgeBase::from_csv(&path, &options))?;
         Ok(PyKnowledgeBase::wrap(kb))
     }
@@ -862,12 +883,14 @@ impl PyResolver {
         frames.call_method1("resolve_frame", (slf, df, column, prefix, kind))
     }
 
-    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+    fn save(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<()> {
+        let path = path_of(path)?;
         run_detached(py, || self.inner.save(&path))
     }
 
     #[staticmethod]
-    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<PyResolver> {
+    fn load(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
+        let path = path_of(path)?;
         let inner = run_detached(py, || canonica::Resolver::load(&path))?;
         Ok(PyResolver { inner })
     }
