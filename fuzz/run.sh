@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs each fuzz target in turn, niced, for SECONDS seconds (default 240), growing its corpus in
-# fuzz/corpus/TARGET, seeded from the committed inputs in fuzz/regressions/TARGET. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain
-# RUSTC_BOOTSTRAP=1 lets it use the unstable flags it passes to rustc. FUZZ_SANITIZER=none
-# builds without AddressSanitizer (several times faster; canonica has no unsafe code).
+# fuzz/corpus/TARGET, seeded from the committed inputs in fuzz/regressions/TARGET. Needs
+# cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain RUSTC_BOOTSTRAP=1 lets it use
+# the unstable flags it passes to rustc. FUZZ_SANITIZER=none builds without AddressSanitizer
+# (several times faster; canonica has no unsafe code).
 #   fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")"

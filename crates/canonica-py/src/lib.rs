@@ -477,23 +477,22 @@ impl PyKnowledgeBase {
         delimiter: Option<&Bound<'_, PyAny>>,
         alias_separator: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyKnowledgeBase> {
-        let text_or = |obj: Option<&Bound<'_, PyAny>>, what: &str, default: &str| {
-            obj.map_or_else(|| Ok(default.to_string()), |o| text_of(o, what))
-        };
-        let delimiter = text_or(delimiter, "the delimiter", ",")?;
-        let alias_separator = text_or(alias_separator, "the alias separator", "|")?;
-        let delimiter = match delimiter.as_bytes() {
-            [b] => *b,
-            _ => {
-                return Err(error(format!(
-                    "the delimiter must be one ASCII character, not {delimiter:?}"
-                )))
-            }
-        };
-        let options = canonica::CsvOptions {
-            delimiter,
-            alias_separator,
-        };
+        // An option left out keeps the core's default.
+        let mut options = canonica::CsvOptions::default();
+        if let Some(delimiter) = delimiter {
+            let delimiter = text_of(delimiter, "the delimiter")?;
+            options.delimiter = match delimiter.as_bytes() {
+                [b] => *b,
+                _ => {
+                    return Err(error(format!(
+                        "the delimiter must be one ASCII character, not {delimiter:?}"
+                    )))
+                }
+            };
+        }
+        if let Some(separator) = alias_separator {
+            options.alias_separator = text_of(separator, "the alias separator")?;
+        }
         let path = path_of(path)?;
         let kb = run_detached(py, || canonica::KnowledgeBase::from_csv(&path, &options))?;
         Ok(PyKnowledgeBase::wrap(kb))
