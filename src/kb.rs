@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -82,7 +82,7 @@ impl Entity {
 
     /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
     /// after normalization, a positive finite weight.
-    fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid_record("the id is empty").in_field("id"));
         }
@@ -168,6 +168,28 @@ impl Entity {
             }
         }
         Ok(entity)
+    }
+
+    /// The entity as one JSON record that [`Entity::from_json`] reads back equal: `id`, `name`,
+    /// `aliases`, `kind` and `weight` when they differ from the defaults, and the data under
+    /// `data` (so that data keys named like the fields stay data).
+    pub fn to_json(&self) -> Value {
+        let mut record = Map::new();
+        record.insert("id".into(), Value::from(self.id.as_str()));
+        record.insert("name".into(), Value::from(self.name.as_str()));
+        if !self.aliases.is_empty() {
+            record.insert("aliases".into(), Value::from(self.aliases.clone()));
+        }
+        if let Some(kind) = &self.kind {
+            record.insert("kind".into(), Value::from(kind.as_str()));
+        }
+        if self.weight != 1.0 {
+            record.insert("weight".into(), Value::from(self.weight));
+        }
+        if !self.data.is_empty() {
+            record.insert("data".into(), Value::Object(self.data.clone()));
+        }
+        Value::Object(record)
     }
 }
 
@@ -361,6 +383,18 @@ impl KnowledgeBase {
                 .map_err(|e| e.at_line(n))?;
         }
         Ok(kb)
+    }
+
+    /// Writes the entities as JSON Lines, one [`Entity::to_json`] record per line, in the order
+    /// they were added: what [`KnowledgeBase::read_jsonl`] reads back equal.
+    pub fn write_jsonl(&self, mut writer: impl Write) -> Result<()> {
+        let io = |e: std::io::Error| Error::new(ErrorKind::Io, e.to_string());
+        for entity in &self.entities {
+            serde_json::to_writer(&mut writer, &entity.to_json())
+                .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+            writer.write_all(b"\n").map_err(io)?;
+        }
+        writer.flush().map_err(io)
     }
 
     /// Reads a JSON array of objects.

@@ -77,6 +77,20 @@ impl Method {
             Method::Spelling => "spelling",
         }
     }
+
+    /// The method [`Method::as_str`] names, if any.
+    pub fn from_name(name: &str) -> Option<Method> {
+        [
+            Method::Exact,
+            Method::ExactWithoutTitles,
+            Method::Compact,
+            Method::Acronym,
+            Method::Tokens,
+            Method::Spelling,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
 }
 
 /// One query token with its known vocabulary matches.

@@ -6,7 +6,8 @@
 //!   normalized name, resolves to that entity;
 //! - a resolver saved and loaded gives identical answers (resolve, candidates, link);
 //! - `resolve_many` equals `resolve` item by item;
-//! - link offsets slice the original text to the mention, on character boundaries.
+//! - link offsets slice the original text to the mention, on character boundaries;
+//! - a knowledge base written as JSON Lines reads back equal, data and weights included.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -103,6 +104,51 @@ fn unambiguous_kb() -> impl Strategy<Value = KnowledgeBase> {
     })
 }
 
+/// Any JSON value a record's data may hold, a few levels deep.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(any::<String>(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Entities with any strings, weights and data; those that fail validation are left out.
+fn any_kb() -> impl Strategy<Value = KnowledgeBase> {
+    let entity = (
+        any::<String>(),
+        text(),
+        prop::collection::vec(any::<String>(), 0..3),
+        prop::option::of(any::<String>()),
+        prop_oneof![Just(1.0), 1e-300f64..1e300],
+        prop::collection::btree_map(any::<String>(), json_value(), 0..3),
+    );
+    prop::collection::vec(entity, 0..6).prop_map(|entities| {
+        let mut kb = KnowledgeBase::new();
+        for (id, name, aliases, kind, weight, data) in entities {
+            let mut e = Entity::new(id, name)
+                .with_aliases(aliases)
+                .with_weight(weight);
+            e.kind = kind;
+            e.data = data.into_iter().collect();
+            let _ = kb.add(e);
+        }
+        kb
+    })
+}
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 128,
@@ -165,6 +211,14 @@ proptest! {
         let all = names.join(", ");
         let options = LinkOptions { overlapping: true, fuzzy: true, ..LinkOptions::default() };
         prop_assert_eq!(loaded.link_with(&all, &options), resolver.link_with(&all, &options));
+    }
+
+    #[test]
+    fn jsonl_round_trips(kb in any_kb()) {
+        let mut jsonl = Vec::new();
+        kb.write_jsonl(&mut jsonl).unwrap();
+        let back = KnowledgeBase::read_jsonl(jsonl.as_slice()).unwrap();
+        prop_assert_eq!(back.entities(), kb.entities());
     }
 
     #[test]

@@ -263,6 +263,26 @@ def test_pickle_in_a_spawned_process(seed_resolver: canonica.Resolver) -> None:
     assert again.threshold == seed_resolver.threshold
 
 
+def test_results_come_back_from_a_spawned_process(seed_resolver: canonica.Resolver) -> None:
+    # What a process pool (or Dask's multiprocessing scheduler) does with `resolver.resolve`:
+    # the resolver goes out pickled, and so do the matches, mentions and entities coming back.
+    names = ["Tokayev", "U.A.E.", "President", "Netanyahu"]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        matches = pool.map(seed_resolver.resolve, names)
+        mentions = pool.apply(seed_resolver.link, ("President Tokayev met the UAE delegation",))
+        kb = pool.apply(getattr, (seed_resolver, "knowledge_base"))
+    assert matches == [seed_resolver.resolve(n) for n in names]
+    assert [m.id if m else None for m in matches] == [
+        "kassym_jomart_tokayev",
+        "AE",
+        None,
+        "benjamin_netanyahu",
+    ]
+    assert mentions == seed_resolver.link("President Tokayev met the UAE delegation")
+    assert kb.entities() == seed_resolver.knowledge_base.entities()
+
+
 def test_threads_share_one_resolver(seed_resolver: canonica.Resolver) -> None:
     names = ["Tokayev", "U.A.E.", "Netanyahu", "President", "Kazakh", "Washington Post"] * 50
     expected = [seed_resolver.resolve(n) for n in names]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import canonica
@@ -395,6 +396,8 @@ def _nested(depth: int) -> Any:
 
 
 RECORD_CASES: list[tuple[str, Any, str]] = [
+    ("one-dict", {"id": "KZ", "name": "Kazakhstan"}, "not a single dict"),
+    ("a-string", "KZ", "not str"),
     ("none-row", [None], "record 1: expected a dict"),
     ("string-row", ["KZ"], "record 1: expected a dict"),
     ("name-none", [{"id": "KZ", "name": None}], "missing"),
@@ -586,6 +589,8 @@ def test_batches_with_missing_and_bad_values(seed_resolver: canonica.Resolver) -
         {"margin": 2.0},
         {"margin": math.nan},
         {"margin": [0.1]},
+        {"threshold": True},
+        {"margin": False},
     ],
     ids=repr,
 )
@@ -729,6 +734,40 @@ def test_tampered_pickle_is_an_error(seed_resolver: canonica.Resolver) -> None:
     assert tampered != data
     with pytest.raises(canonica.CanonicaError, match="corrupted"):
         pickle.loads(tampered)
+
+
+def test_resolve_frame_arguments_of_wrong_types(seed_resolver: canonica.Resolver) -> None:
+    df = pd.DataFrame({"mention": ["UAE"]})
+    for column in (5, None, ["mention"]):
+        with pytest.raises(canonica.CanonicaError, match="the column must be a string"):
+            seed_resolver.resolve_frame(df, column)  # type: ignore[arg-type]
+    for prefix in (5, b"m_"):
+        with pytest.raises(canonica.CanonicaError, match="the prefix must be a string"):
+            seed_resolver.resolve_frame(df, "mention", prefix=prefix)  # type: ignore[arg-type]
+    assert seed_resolver.resolve_frame(df, "mention", prefix="m_")["m_id"].tolist() == ["AE"]
+
+
+# What pickle calls to rebuild each type, with states a tampered pickle could hold.
+TAMPERED_STATES: list[tuple[str, Any]] = [
+    ("_entity_from_json", "not json"),
+    ("_entity_from_json", '{"id": "a"}'),
+    ("_entity_from_json", '{"id": "a", "name": "!!"}'),
+    ("_entity_from_json", 5),
+    ("_knowledge_base_from_jsonl", b'{"id": "a", "name": "A"}\n{"id": "a", "name": "B"}\n'),
+    ("_knowledge_base_from_jsonl", b"\xff\xfe"),
+    ("_knowledge_base_from_jsonl", "not bytes"),
+    ("_match_from_state", ("KZ", "Kazakhstan", 1.0, "KZ", None, "no such method", "")),
+    ("_match_from_state", ("KZ",)),
+    ("_match_from_state", None),
+    ("_mention_from_state", (0, 2, "KZ", 1.0, "KZ", "Kazakhstan")),
+    ("_mention_from_state", (-1, 2, "KZ", 1.0, "KZ", "Kazakhstan", None)),
+]
+
+
+@pytest.mark.parametrize(("rebuild", "state"), TAMPERED_STATES, ids=repr)
+def test_tampered_pickles_of_other_types_are_errors(rebuild: str, state: Any) -> None:
+    with pytest.raises(canonica.CanonicaError):
+        getattr(canonica._core, rebuild)(state)
 
 
 def test_save_to_a_bad_path(tmp_path: Path, seed_resolver: canonica.Resolver) -> None:

@@ -99,6 +99,55 @@ def test_pickle_round_trip_gives_identical_answers(
     assert again.resolve_many(names) == resolver.resolve_many(names)
 
 
+TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {"id": TEXT, "name": NAMEISH},
+        optional={
+            "aliases": st.lists(NAMEISH, max_size=3),
+            "kind": st.sampled_from(["person", "country", "org"]),
+            "weight": st.floats(min_value=1e-300, max_value=1e300),
+            "data": st.dictionaries(TEXT, JSON_VALUES, max_size=3),
+        },
+    ),
+    max_size=6,
+)
+
+
+@PROFILE
+@given(RECORDS)
+def test_knowledge_bases_and_entities_pickle_equal(records: list[dict[str, object]]) -> None:
+    kb = canonica.KnowledgeBase()
+    for record in records:
+        try:
+            kb.add(**record)  # type: ignore[arg-type]
+        except canonica.CanonicaError:
+            pass  # an invalid record (no letters, an empty alias, a taken id) is not added
+    again = pickle.loads(pickle.dumps(kb))
+    assert again.entities() == kb.entities()
+    assert [e.data for e in again.entities()] == [e.data for e in kb.entities()]
+    assert pickle.loads(pickle.dumps(kb.entities())) == kb.entities()
+    assert canonica.Resolver(again).to_bytes() == canonica.Resolver(kb).to_bytes()
+
+
+@PROFILE
+@given(st.lists(NAMEISH, max_size=5))
+def test_matches_and_mentions_pickle_equal(resolver: canonica.Resolver, names: list[str]) -> None:
+    matches = [resolver.candidates(n, limit=3) for n in names]
+    assert pickle.loads(pickle.dumps(matches)) == matches
+    mentions = resolver.link(" ".join(names), overlapping=True, fuzzy=True)
+    assert pickle.loads(pickle.dumps(mentions)) == mentions
+
+
 def test_lone_surrogates_are_an_error_not_a_crash(resolver: canonica.Resolver) -> None:
     for call in (
         lambda: canonica.normalize("\ud800"),

@@ -54,6 +54,7 @@ class Entity:
     def data(self) -> dict[str, Any]:
         """Every other field of the record, as given."""
     def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -61,7 +62,8 @@ class KnowledgeBase:
     """A validated set of entities, each with a unique id.
 
     Invalid records (missing or empty id or name, a field of the wrong type, a duplicate id, a
-    malformed line) raise CanonicaError naming the file, line or record, and field.
+    malformed line) raise CanonicaError naming the file, line or record, and field. Knowledge
+    bases, entities, matches and mentions pickle (for Spark, Dask and multiprocessing workers).
     """
 
     def __new__(cls) -> KnowledgeBase:
@@ -97,6 +99,7 @@ class KnowledgeBase:
     def __contains__(self, key: str, /) -> bool: ...
     def entities(self) -> list[Entity]:
         """The entities in the order they were added."""
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 @final
 class Match:
@@ -125,6 +128,7 @@ class Match:
     def evidence(self) -> str:
         """Which tokens met which, with what similarity."""
     def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -150,6 +154,7 @@ class Mention:
     @property
     def kind(self) -> str | None: ...
     def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -215,6 +220,10 @@ class Resolver:
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 def _resolver_from_bytes(data: bytes) -> Resolver: ...
+def _knowledge_base_from_jsonl(jsonl: bytes) -> KnowledgeBase: ...
+def _entity_from_json(record: str) -> Entity: ...
+def _match_from_state(state: tuple[Any, ...]) -> Match: ...
+def _mention_from_state(state: tuple[Any, ...]) -> Mention: ...
 def normalize(text: str) -> str:
     """The normalized form of a text: NFKC and case folded, accents removed, other scripts
     transliterated to Latin, punctuation rules applied, one space between tokens."""
@@ -252,6 +261,10 @@ __all__ = [
     "Resolver",
     "__version__",
     "_after_fork",
+    "_entity_from_json",
+    "_knowledge_base_from_jsonl",
+    "_match_from_state",
+    "_mention_from_state",
     "_resolver_from_bytes",
     "countries",
     "normalize",

@@ -89,6 +89,21 @@ fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
     })
 }
 
+/// A function of this module, by name: what `__reduce__` gives pickle to rebuild an object with.
+fn rebuilder<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("canonica._core")?.getattr(name)
+}
+
+/// The state of a pickled object, or a `CanonicaError` for a tampered pickle.
+fn state_of<'a, 'py, T: FromPyObject<'a, 'py>>(
+    state: &'a Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<T> {
+    state
+        .extract()
+        .map_err(|_| error(format!("not a pickled {what}")))
+}
+
 /// A string as Python writes it in a repr: single quotes, escaped.
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -140,13 +155,16 @@ fn kind_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
 }
 
 /// An optional number in [0, 1] (`threshold`, `margin`): None, or anything `float()` accepts
-/// except strings; the range itself is checked by the core.
+/// except strings and bools; the range itself is checked by the core.
 fn unit_of(obj: Option<&Bound<'_, PyAny>>, what: &str, default: f64) -> PyResult<f64> {
     match obj {
         None => Ok(default),
         Some(o) if o.is_none() => Ok(default),
         Some(o) if o.is_instance_of::<PyString>() => Err(error(format!(
             "{what} must be a number between 0 and 1, not a string"
+        ))),
+        Some(o) if o.is_instance_of::<PyBool>() => Err(error(format!(
+            "{what} must be a number between 0 and 1, not bool"
         ))),
         Some(o) => o.extract::<f64>().map_err(|_| {
             error(format!(
@@ -345,6 +363,21 @@ impl PyEntity {
             .cast::<PyEntity>()
             .is_ok_and(|o| o.get().inner == self.inner)
     }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let record = self.inner.to_json().to_string();
+        Ok((rebuilder(py, "_entity_from_json")?, (record,)))
+    }
+}
+
+/// Rebuilds a pickled entity from its JSON record, checked as when it was first added.
+#[pyfunction]
+fn _entity_from_json(record: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
+    let record: String = state_of(record, "Entity")?;
+    let record: Value = serde_json::from_str(&record).map_err(|_| error("not a pickled Entity"))?;
+    let inner = canonica::Entity::from_json(&record)
+        .and_then(|e| e.validate().map(|()| e))
+        .map_err(to_py_err)?;
+    Ok(PyEntity { inner })
 }
 
 /// Builds a core entity from Python arguments.
@@ -421,6 +454,12 @@ impl PyKnowledgeBase {
             rows.call_method0("to_dicts")?
         } else if rows.hasattr("to_dict")? && rows.hasattr("columns")? {
             rows.call_method1("to_dict", ("records",))?
+        } else if rows.is_instance_of::<PyDict>() {
+            return Err(error(
+                "rows must be an iterable of dicts, not a single dict; wrap it in a list",
+            ));
+        } else if rows.is_instance_of::<PyString>() {
+            return Err(error("rows must be an iterable of dicts, not str"));
         } else {
             rows.clone()
         };
@@ -548,6 +587,32 @@ impl PyKnowledgeBase {
     fn __repr__(&self) -> String {
         format!("KnowledgeBase({} entities)", self.__len__())
     }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let jsonl = run_detached(py, || {
+            let mut jsonl = Vec::new();
+            let kb = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            kb.write_jsonl(&mut jsonl).map(|()| jsonl)
+        })?;
+        Ok((
+            rebuilder(py, "_knowledge_base_from_jsonl")?,
+            (PyBytes::new(py, &jsonl),),
+        ))
+    }
+}
+
+/// Rebuilds a pickled knowledge base from its JSON Lines, every record checked again.
+#[pyfunction]
+fn _knowledge_base_from_jsonl(
+    py: Python<'_>,
+    jsonl: &Bound<'_, PyAny>,
+) -> PyResult<PyKnowledgeBase> {
+    let jsonl: Vec<u8> = state_of(jsonl, "KnowledgeBase")?;
+    let kb = run_detached(py, || canonica::KnowledgeBase::read_jsonl(jsonl.as_slice()))?;
+    Ok(PyKnowledgeBase::wrap(kb))
 }
 
 /// One entity a name resolved to.
@@ -600,6 +665,40 @@ impl PyMatch {
             .cast::<PyMatch>()
             .is_ok_and(|o| o.get().inner == self.inner)
     }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (MatchState,))> {
+        let m = &self.inner;
+        let state = (
+            m.id.clone(),
+            m.name.clone(),
+            m.score,
+            m.alias.clone(),
+            m.kind.clone(),
+            m.method.as_str().to_string(),
+            m.evidence.clone(),
+        );
+        Ok((rebuilder(py, "_match_from_state")?, (state,)))
+    }
+}
+
+/// A match as pickled: id, name, score, alias, kind, method, evidence.
+type MatchState = (String, String, f64, String, Option<String>, String, String);
+
+/// Rebuilds a pickled match.
+#[pyfunction]
+fn _match_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMatch> {
+    let (id, name, score, alias, kind, method, evidence): MatchState = state_of(state, "Match")?;
+    let method =
+        canonica::Method::from_name(&method).ok_or_else(|| error("not a pickled Match"))?;
+    let inner = canonica::Match {
+        id,
+        name,
+        score,
+        alias,
+        kind,
+        method,
+        evidence,
+    };
+    Ok(PyMatch { inner })
 }
 
 fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
@@ -609,21 +708,19 @@ fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
 /// One mention of an entity in a text; `start` and `end` are code-point offsets, so that
 /// `text[m.start:m.end] == m.text`.
 #[pyclass(module = "canonica._core", frozen, name = "Mention")]
+#[derive(PartialEq)]
 struct PyMention {
     start: usize,
     end: usize,
     text: String,
     score: f64,
-    entity: usize,
-    /// The resolver the entity belongs to (a cheap shared handle).
-    resolver: canonica::Resolver,
+    id: String,
+    name: String,
+    kind: Option<String>,
 }
 
-impl PyMention {
-    fn entity(&self) -> &canonica::Entity {
-        &self.resolver.knowledge_base().entities()[self.entity]
-    }
-}
+/// A mention as pickled: start, end, text, score, id, name, kind.
+type MentionState = (usize, usize, String, f64, String, String, Option<String>);
 
 #[pymethods]
 impl PyMention {
@@ -641,11 +738,11 @@ impl PyMention {
     }
     #[getter]
     fn id(&self) -> &str {
-        &self.entity().id
+        &self.id
     }
     #[getter]
     fn name(&self) -> &str {
-        &self.entity().name
+        &self.name
     }
     #[getter]
     fn score(&self) -> f64 {
@@ -653,7 +750,7 @@ impl PyMention {
     }
     #[getter]
     fn kind(&self) -> Option<&str> {
-        self.entity().kind.as_deref()
+        self.kind.as_deref()
     }
     fn __repr__(&self) -> String {
         format!(
@@ -661,18 +758,40 @@ impl PyMention {
             self.start,
             self.end,
             quote(&self.text),
-            quote(&self.entity().id),
+            quote(&self.id),
             self.score
         )
     }
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<PyMention>().is_ok_and(|o| {
-            let o = o.get();
-            (o.start, o.end, o.score) == (self.start, self.end, self.score)
-                && o.text == self.text
-                && o.entity().id == self.entity().id
-        })
+        other.cast::<PyMention>().is_ok_and(|o| *o.get() == *self)
     }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (MentionState,))> {
+        let state = (
+            self.start,
+            self.end,
+            self.text.clone(),
+            self.score,
+            self.id.clone(),
+            self.name.clone(),
+            self.kind.clone(),
+        );
+        Ok((rebuilder(py, "_mention_from_state")?, (state,)))
+    }
+}
+
+/// Rebuilds a pickled mention.
+#[pyfunction]
+fn _mention_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMention> {
+    let (start, end, text, score, id, name, kind): MentionState = state_of(state, "Mention")?;
+    Ok(PyMention {
+        start,
+        end,
+        text,
+        score,
+        id,
+        name,
+        kind,
+    })
 }
 
 /// Linked spans (byte offsets) to mentions with code-point offsets. Overlapping mentions come
@@ -685,14 +804,17 @@ fn to_mentions(
     let char_starts: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
     let at = |byte: usize| char_starts.partition_point(|&b| (b as usize) < byte);
     let mut out = Vec::with_capacity(spans.len());
+    let entities = resolver.knowledge_base().entities();
     for span in spans {
+        let entity = &entities[span.entity];
         out.push(PyMention {
             start: at(span.start),
             end: at(span.end),
             text: text[span.start..span.end].to_string(),
             score: span.score,
-            entity: span.entity,
-            resolver: resolver.clone(),
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            kind: entity.kind.clone(),
         });
     }
     out
@@ -869,14 +991,22 @@ impl PyResolver {
         })
     }
 
-    #[pyo3(signature = (df, column, prefix="", kind=None))]
+    #[pyo3(
+        signature = (df, column, prefix=None, kind=None),
+        text_signature = "(self, df, column, prefix='', kind=None)"
+    )]
     fn resolve_frame<'py>(
         slf: &Bound<'py, Self>,
         df: &Bound<'py, PyAny>,
-        column: &str,
-        prefix: &str,
+        column: &Bound<'py, PyAny>,
+        prefix: Option<&Bound<'py, PyAny>>,
         kind: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let column = text_of(column, "the column")?;
+        let prefix = match prefix {
+            Some(prefix) => text_of(prefix, "the prefix")?,
+            None => String::new(),
+        };
         let kind = kind_of(kind)?;
         let frames = slf.py().import("canonica._frames")?;
         frames.call_method1("resolve_frame", (slf, df, column, prefix, kind))
@@ -910,10 +1040,10 @@ impl PyResolver {
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let rebuild = py
-            .import("canonica._core")?
-            .getattr("_resolver_from_bytes")?;
-        Ok((rebuild, (self.to_bytes(py)?,)))
+        Ok((
+            rebuilder(py, "_resolver_from_bytes")?,
+            (self.to_bytes(py)?,),
+        ))
     }
 
     fn __repr__(&self) -> String {
@@ -1006,5 +1136,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_resolver_from_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(_knowledge_base_from_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(_entity_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(_match_from_state, m)?)?;
+    m.add_function(wrap_pyfunction!(_mention_from_state, m)?)?;
     Ok(())
 }
