@@ -298,6 +298,22 @@ def test_output_file_is_written_atomically(
     assert sorted(os.listdir(out_dir)) == ["result.csv", "result.jsonl"]
 
 
+def test_unwritable_output_exits_1_naming_it(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing_dir = tmp_path / "missing" / "result.csv"
+    code, out, err = run(capsys, "resolve", "--kb", str(kb), "-o", str(missing_dir), "UAE")
+    assert code == 1 and out == ""
+    assert err == f"canonica: error: {missing_dir}: No such file or directory\n"
+    a_directory = tmp_path / "taken"
+    a_directory.mkdir()
+    code, _, err = run(capsys, "resolve", "--kb", str(kb), "-o", str(a_directory), "UAE")
+    assert code == 1
+    assert err.startswith(f"canonica: error: {a_directory}: ") and ".tmp" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.jsonl", "taken"]
+    assert list(a_directory.iterdir()) == []
+
+
 def test_interrupted_write_leaves_no_output(
     kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -414,6 +414,9 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
                 os.unlink(temporary)
             except FileNotFoundError:
                 pass
+        if isinstance(exc, OSError) and exc.filename in (None, temporary):
+            # Name the file the user asked for, not the temporary one.
+            exc.filename, exc.filename2 = path, None
         raise
 
 
