@@ -174,6 +174,11 @@ impl Entity {
     /// `aliases`, `kind` and `weight` when they differ from the defaults, and the data under
     /// `data` (so that data keys named like the fields stay data).
     pub fn to_json(&self) -> Value {
+        Value::Object(self.record())
+    }
+
+    /// The fields of [`Entity::to_json`].
+    fn record(&self) -> Map<String, Value> {
         let mut record = Map::new();
         record.insert("id".into(), Value::from(self.id.as_str()));
         record.insert("name".into(), Value::from(self.name.as_str()));
@@ -189,7 +194,7 @@ impl Entity {
         if !self.data.is_empty() {
             record.insert("data".into(), Value::Object(self.data.clone()));
         }
-        Value::Object(record)
+        record
     }
 }
 
@@ -387,12 +392,38 @@ impl KnowledgeBase {
 
     /// Writes the entities as JSON Lines, one [`Entity::to_json`] record per line, in the order
     /// they were added: what [`KnowledgeBase::read_jsonl`] reads back equal.
+    ///
+    /// ```
+    /// use canonica::{Entity, KnowledgeBase};
+    /// let mut kb = KnowledgeBase::new();
+    /// kb.add(Entity::new("AE", "United Arab Emirates").with_aliases(["UAE"])).unwrap();
+    /// let mut jsonl = Vec::new();
+    /// kb.write_jsonl(&mut jsonl).unwrap();
+    /// assert_eq!(
+    ///     String::from_utf8(jsonl.clone()).unwrap(),
+    ///     "{\"id\":\"AE\",\"name\":\"United Arab Emirates\",\"aliases\":[\"UAE\"]}\n"
+    /// );
+    /// let back = KnowledgeBase::read_jsonl(jsonl.as_slice()).unwrap();
+    /// assert_eq!(back.entities(), kb.entities());
+    /// ```
     pub fn write_jsonl(&self, mut writer: impl Write) -> Result<()> {
         let io = |e: std::io::Error| Error::new(ErrorKind::Io, e.to_string());
         for entity in &self.entities {
-            serde_json::to_writer(&mut writer, &entity.to_json())
-                .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-            writer.write_all(b"\n").map_err(io)?;
+            let record = entity.record();
+            // The fields in the order people write them (a JSON map would sort them).
+            let mut line = Vec::with_capacity(128);
+            line.push(b'{');
+            for key in ["id", "name", "aliases", "kind", "weight", "data"] {
+                if let Some(value) = record.get(key) {
+                    if line.len() > 1 {
+                        line.push(b',');
+                    }
+                    line.extend_from_slice(format!("{key:?}:").as_bytes());
+                    line.extend_from_slice(value.to_string().as_bytes());
+                }
+            }
+            line.extend_from_slice(b"}\n");
+            writer.write_all(&line).map_err(io)?;
         }
         writer.flush().map_err(io)
     }
