@@ -22,6 +22,14 @@ const HONORIFICS: &[&str] = &[
     "lady",
     "his excellency",
     "her excellency",
+    "his highness",
+    "her highness",
+    "his royal highness",
+    "her royal highness",
+    "his majesty",
+    "her majesty",
+    "hh",
+    "hrh",
     "hon",
     "honourable",
     "honorable",
@@ -52,7 +60,10 @@ const HONORIFICS: &[&str] = &[
 /// ("Israeli Prime Minister", "former US President").
 const ROLES: &[&str] = &[
     "president",
+    "pres",
+    "potus",
     "vice president",
+    "vp",
     "president elect",
     "prime minister",
     "deputy prime minister",
@@ -79,6 +90,7 @@ const ROLES: &[&str] = &[
     "emperor",
     "empress",
     "ambassador",
+    "amb",
     "envoy",
     "special envoy",
     "senator",
@@ -249,6 +261,17 @@ mod tests {
         assert_eq!(stripped("Dr Jane Smith"), "jane smith");
         assert_eq!(stripped("Президент Токаев"), "tokaev");
         assert_eq!(stripped("The United Arab Emirates"), "united arab emirates");
+        assert_eq!(stripped("Pres. Trump"), "trump");
+        assert_eq!(stripped("POTUS Donald Trump"), "donald trump");
+        assert_eq!(
+            stripped("H.H. Sheikh Mohamed bin Zayed"),
+            "mohamed bin zayed"
+        );
+        assert_eq!(
+            stripped("HRH Crown Prince Mohammed bin Salman"),
+            "mohammed bin salman"
+        );
+        assert_eq!(stripped("His Majesty King Mohammed VI"), "mohammed vi");
     }
 
     #[test]
