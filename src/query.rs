@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::index::{edit_budget, token_weight, Index};
 use crate::normalize::titles::{is_only_titles, name_start};
-use crate::normalize::{compact, legal, match_text, nicknames, Normalizer, Token};
+use crate::normalize::{abbreviations, compact, legal, match_text, nicknames, Normalizer, Token};
 use crate::score::{self, token_similarity, Method, QueryToken, Relation};
 
 /// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
@@ -448,7 +448,7 @@ fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
 }
 
 /// A word of the query with the vocabulary tokens it may stand for: within the edit budget, of
-/// the same romanization, or a nickname of it.
+/// the same romanization, a nickname of it, or the word it abbreviates.
 fn word(token: &Token, index: &Index) -> QueryToken {
     if token.lossy {
         // A lossy transliteration is compared letter for letter only.
@@ -472,6 +472,11 @@ fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
             nicknames::related(text)
                 .filter_map(|n| index.token_id(n))
                 .map(|v| (v, score::NICKNAME, Relation::Nickname)),
+        )
+        .chain(
+            abbreviations::related(text)
+                .filter_map(|w| index.token_id(w))
+                .map(|v| (v, score::ABBREVIATION, Relation::Abbreviation)),
         );
     for (v, sim, relation) in related.collect::<Vec<_>>() {
         match fuzzy.iter_mut().find(|(id, _, _)| *id == v) {

@@ -32,6 +32,9 @@ pub(crate) const ACRONYM: f32 = 0.93;
 pub(crate) const DRIFT: f32 = 0.95;
 /// Similarity of a nickname to the name it stands for ("Bob" and "Robert").
 pub(crate) const NICKNAME: f32 = 0.9;
+/// Similarity of an abbreviation to the word it stands for ("Rep." and "Republic"): above an
+/// initial's, since it says more of the word.
+pub(crate) const ABBREVIATION: f32 = 0.95;
 /// Similarity of an initial to a word it may stand for ("K." and "Kassym").
 const INITIAL: f32 = 0.9;
 /// How much of an alias word an initial standing for it covers.
@@ -166,6 +169,8 @@ pub(crate) enum Relation {
     Romanization,
     /// A nickname or short form ("Bob", "Robert").
     Nickname,
+    /// An abbreviation of the word ("Rep.", "Republic").
+    Abbreviation,
     /// An initial of the word ("K.", "Kassym").
     Initial,
 }
@@ -177,12 +182,13 @@ impl Relation {
             Relation::Typo => " typo",
             Relation::Romanization => " romanization",
             Relation::Nickname => " nickname",
+            Relation::Abbreviation => " abbreviation",
             Relation::Initial => " initial",
         }
     }
 
-    /// True when the relation shows the two words are the same word: a nickname or an initial
-    /// alone does not show a name.
+    /// True when the relation shows the two words are the same word: a nickname, an
+    /// abbreviation or an initial alone does not show a name.
     fn is_same_word(self) -> bool {
         matches!(
             self,

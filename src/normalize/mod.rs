@@ -21,6 +21,7 @@
 //! assert_eq!(canonica::normalize("Токаев"), "tokaev");
 //! ```
 
+pub(crate) mod abbreviations;
 pub(crate) mod drift;
 mod fold;
 pub(crate) mod legal;
