@@ -22,8 +22,8 @@ dev: $(VENV)/bin/python ## Install canonica in editable mode with the test tools
 lint: dev ## cargo fmt --check, clippy -D warnings, ruff, mypy
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check python tests benchmarks
-	$(VENV)/bin/ruff format --check python tests benchmarks
+	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz
+	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz
 	$(VENV)/bin/mypy python/canonica
 
 .PHONY: test-rust

@@ -59,19 +59,101 @@ DROPPED = HERE / "dropped.tsv"
 # spellings win ties, then the 27 locales of the first releases (so that their names keep their
 # places). Every other locale with territory names follows in identifier order (cldr_locales).
 PRIORITY_LOCALES = [
-    "en", "fr", "es", "de", "pt", "it", "ru", "uk", "kk", "uz", "ky", "tr", "ar", "fa", "he",
-    "hi", "bn", "ur", "zh", "zh_Hant", "ja", "ko", "id", "vi", "th", "pl", "nl",
+    "en",
+    "fr",
+    "es",
+    "de",
+    "pt",
+    "it",
+    "ru",
+    "uk",
+    "kk",
+    "uz",
+    "ky",
+    "tr",
+    "ar",
+    "fa",
+    "he",
+    "hi",
+    "bn",
+    "ur",
+    "zh",
+    "zh_Hant",
+    "ja",
+    "ko",
+    "id",
+    "vi",
+    "th",
+    "pl",
+    "nl",
 ]
 
 # Further languages with many speakers or writers, or official in a region the project serves.
 # Not every CLDR locale: names in languages few data sets are written in collide with place
 # names in others ("Poole", "Male", "Prague" are country names somewhere) for little gain.
 EXTRA_LOCALES = [
-    "af", "am", "az", "be", "bg", "bs", "ca", "cs", "cy", "da", "el", "et", "eu", "fi", "fil",
-    "ga", "gl", "gu", "ha", "hr", "hu", "hy", "ig", "is", "ka", "km", "kn", "lo", "lt", "lv",
-    "mk", "ml", "mn", "mr", "ms", "my", "nb", "ne", "pa", "ps", "ro", "si", "sk", "sl", "so",
-    "sq", "sr", "sr_Latn", "sv", "sw", "ta", "te", "tg", "tk", "ug", "uz_Cyrl", "yo", "zu",
-    "pt_PT", "es_419", "en_001", "zh_Hant_HK",
+    "af",
+    "am",
+    "az",
+    "be",
+    "bg",
+    "bs",
+    "ca",
+    "cs",
+    "cy",
+    "da",
+    "el",
+    "et",
+    "eu",
+    "fi",
+    "fil",
+    "ga",
+    "gl",
+    "gu",
+    "ha",
+    "hr",
+    "hu",
+    "hy",
+    "ig",
+    "is",
+    "ka",
+    "km",
+    "kn",
+    "lo",
+    "lt",
+    "lv",
+    "mk",
+    "ml",
+    "mn",
+    "mr",
+    "ms",
+    "my",
+    "nb",
+    "ne",
+    "pa",
+    "ps",
+    "ro",
+    "si",
+    "sk",
+    "sl",
+    "so",
+    "sq",
+    "sr",
+    "sr_Latn",
+    "sv",
+    "sw",
+    "ta",
+    "te",
+    "tg",
+    "tk",
+    "ug",
+    "uz_Cyrl",
+    "yo",
+    "zu",
+    "pt_PT",
+    "es_419",
+    "en_001",
+    "zh_Hant_HK",
 ]
 
 # ISO 3166-3 (pycountry.historic_countries): which former entries become aliases.
@@ -140,16 +222,40 @@ REQUIRED_REJECTS = ["Luanda", "Amman", "Manama", "Islands", "West Africa"]
 # kind of script (Han, kana, Arabic, Hebrew). An approximation for one-word-per-word queries,
 # not the scorer: it only decides which non-primary names near a 'reject' name are dropped.
 SMALL_WORDS = {
-    "of", "the", "and", "for", "de", "du", "des", "la", "le", "el", "der", "die", "das", "und",
+    "of",
+    "the",
+    "and",
+    "for",
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "el",
+    "der",
+    "die",
+    "das",
+    "und",
     "et",
 }
 MATCH_THRESHOLD = 0.85  # canonica.DEFAULT_THRESHOLD
 DRIFT_SIMILARITY = 0.95  # src/score.rs DRIFT
 LOSSY_RANGES = [
-    (0x0590, 0x05FF), (0xFB1D, 0xFB4F),  # Hebrew
-    (0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF),
-    (0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F),  # kana
-    (0x2E80, 0x2FDF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF),
+    (0x0590, 0x05FF),
+    (0xFB1D, 0xFB4F),  # Hebrew
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0xFF66, 0xFF9F),  # kana
+    (0x2E80, 0x2FDF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FFFF),
 ]
 
 
@@ -326,8 +432,16 @@ def osa(a: str, b: str) -> int:
 
 
 _DRIFT_GROUPS = [
-    ("tsch", "ch"), ("dzh", "i"), ("sch", "sh"), ("tch", "ch"), ("zh", "i"), ("kh", "h"),
-    ("ph", "f"), ("ck", "k"), ("ou", "u"), ("dj", "i"),
+    ("tsch", "ch"),
+    ("dzh", "i"),
+    ("sch", "sh"),
+    ("tch", "ch"),
+    ("zh", "i"),
+    ("kh", "h"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ou", "u"),
+    ("dj", "i"),
 ]
 
 
@@ -411,9 +525,7 @@ def english_variants(name: str) -> list[str]:
         forms = [_SAINT.sub(s, f) for f in forms for s in ("Saint", "St.", "St")]
     if " and " in name or " & " in name:
         forms = [
-            g
-            for f in forms
-            for g in (f, f.replace(" & ", " and "), f.replace(" and ", " & "))
+            g for f in forms for g in (f, f.replace(" & ", " and "), f.replace(" and ", " & "))
         ]
     seen, out = set(), []
     for f in [name] + forms:
@@ -426,6 +538,7 @@ def english_variants(name: str) -> list[str]:
 # ------------------------------------------------------------------------------------------
 # Sources
 # ------------------------------------------------------------------------------------------
+
 
 def uninvert(name: str) -> str | None:
     """ "Korea, Republic of" -> "Republic of Korea"; None when the name is not inverted."""
@@ -530,6 +643,7 @@ def read_supplement(path: Path, current: set[str]):
 # ------------------------------------------------------------------------------------------
 # CLDR locales
 # ------------------------------------------------------------------------------------------
+
 
 def _likely_script(language: str) -> str | None:
     likely = get_global("likely_subtags").get(language)
@@ -649,6 +763,7 @@ def short_reason(name: str, primary: bool) -> str | None:
 # ------------------------------------------------------------------------------------------
 # Build
 # ------------------------------------------------------------------------------------------
+
 
 class Dropped:
     """Every name the build leaves out, grouped for dropped.tsv and the summary."""
@@ -834,8 +949,10 @@ def build(verbose: bool = True) -> tuple[list[dict], Dropped]:
             if not near:
                 continue
             if any(is_primary(s, cid) for s, _ in near):
-                log(f"reject: {cid} keeps {sorted({a for _, a in near})}, within reach of {r!r}: "
-                    "a primary name is among them")
+                log(
+                    f"reject: {cid} keeps {sorted({a for _, a in near})}, within reach of {r!r}: "
+                    "a primary name is among them"
+                )
                 continue
             for s, a in near:
                 dropped.add("near-rejected", ckey(a), cid, [(cid, s, a)])
@@ -852,8 +969,10 @@ def build(verbose: bool = True) -> tuple[list[dict], Dropped]:
         for source, alias in cands:
             owners = ambiguous_keys.get(ckey(alias))
             if owners is not None and cid not in owners:
-                log(f"ambiguity: removed {alias!r} ({source}) from {cid}; it belongs to "
-                    f"{sorted(owners)} only")
+                log(
+                    f"ambiguity: removed {alias!r} ({source}) from {cid}; it belongs to "
+                    f"{sorted(owners)} only"
+                )
                 dropped.add("ambiguity-owner", ckey(alias), cid, [(cid, source, alias)], owners)
                 continue
             kept.append((source, alias))
@@ -946,9 +1065,7 @@ def build(verbose: bool = True) -> tuple[list[dict], Dropped]:
             k = ckey(n)
             owners[k].add(cid)
             spelled[(k, cid)].append(n)
-    collisions = {
-        k: ids for k, ids in owners.items() if len(ids) > 1 and k not in ambiguous_keys
-    }
+    collisions = {k: ids for k, ids in owners.items() if len(ids) > 1 and k not in ambiguous_keys}
     for k in sorted(collisions):
         detail = "; ".join(f"{cid}: {spelled[(k, cid)]}" for cid in sorted(collisions[k]))
         print(f"collision: {k!r} -> {detail}", file=sys.stderr)  # even with --quiet
@@ -1018,9 +1135,7 @@ def sanity(records: list[dict], ambiguous, dropped: Dropped, rejected: list[str]
     for group_ids, names in ambiguous:
         for n in names:
             k = ckey(n)
-            holders = {
-                r["id"] for r in records if any(ckey(a) == k for a in r["aliases"])
-            }
+            holders = {r["id"] for r in records if any(ckey(a) == k for a in r["aliases"])}
             if holders != set(group_ids):
                 fail(f"ambiguous {n!r} is on {sorted(holders)}, expected {sorted(group_ids)}")
             for r in records:
@@ -1037,8 +1152,10 @@ def sanity(records: list[dict], ambiguous, dropped: Dropped, rejected: list[str]
         if r["alpha3"] not in r["aliases"] and not dropped.dropped_from("alpha3-taken", r["id"]):
             fail(f"{r['id']} lacks its alpha-3 alias {r['alpha3']!r}")
         for a in r["aliases"]:
-            if re.fullmatch(r"[A-Z]{3}", a) and a != r["alpha3"] and any(
-                a == o["alpha3"] for o in records
+            if (
+                re.fullmatch(r"[A-Z]{3}", a)
+                and a != r["alpha3"]
+                and any(a == o["alpha3"] for o in records)
             ):
                 fail(f"{r['id']} carries another entity's alpha-3 code {a!r}")
 
@@ -1088,13 +1205,16 @@ def main() -> int:
     n_codes = sum(r["alpha3"] in r["aliases"] for r in records)
     counts = dropped.counts()
     summary = f"{len(records)} entries, {n_aliases} aliases ({n_codes} alpha-3 codes)"
-    print("dropped (normalized key, reason): " + ", ".join(
-        f"{r} {counts[r]}" for r in Dropped.REASONS if counts[r]
-    ) + f"; {sum(counts[r] for r in Dropped.AUTOMATIC)} automatic, listed in "
-        f"{DROPPED.relative_to(ROOT)}")
+    print(
+        "dropped (normalized key, reason): "
+        + ", ".join(f"{r} {counts[r]}" for r in Dropped.REASONS if counts[r])
+        + f"; {sum(counts[r] for r in Dropped.AUTOMATIC)} automatic, listed in "
+        f"{DROPPED.relative_to(ROOT)}"
+    )
     if args.check:
         stale = [
-            path for path, text in outputs.items()
+            path
+            for path, text in outputs.items()
             if (path.read_text(encoding="utf-8") if path.exists() else "") != text
         ]
         for path in stale:
