@@ -374,9 +374,9 @@ impl PyEntity {
 fn _entity_from_json(record: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
     let record: String = state_of(record, "Entity")?;
     let record: Value = serde_json::from_str(&record).map_err(|_| error("not a pickled Entity"))?;
-    let inner = canonica::Entity::from_json(&record)
-        .and_then(|e| e.validate().map(|()| e))
-        .map_err(to_py_err)?;
+    let inner =
+        guard(|| canonica::Entity::from_json(&record).and_then(|e| e.validate().map(|()| e)))?
+            .map_err(to_py_err)?;
     Ok(PyEntity { inner })
 }
 
@@ -548,9 +548,8 @@ impl PyKnowledgeBase {
         data: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let record = entity_from_args(id, name, aliases, kind, weight, data)?;
-        let entity = canonica::Entity::from_json(&record).map_err(to_py_err)?;
         let mut kb = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        kb.add(entity).map_err(to_py_err)
+        guard(|| canonica::Entity::from_json(&record).and_then(|e| kb.add(e)))?.map_err(to_py_err)
     }
 
     fn __len__(&self) -> usize {
