@@ -19,9 +19,10 @@ dev: $(VENV)/bin/python ## Install canonica in editable mode with the test tools
 	$(PY) -m pip install --quiet -e ".[test]"
 
 .PHONY: lint
-lint: dev ## cargo fmt --check, clippy -D warnings, ruff, mypy
+lint: dev ## cargo fmt --check, clippy and rustdoc -D warnings, ruff, mypy
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --package canonica
 	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz
 	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz
 	$(VENV)/bin/mypy python/canonica

@@ -10,7 +10,7 @@
 //! | stage | module | what it does |
 //! |---|---|---|
 //! | records | [`kb`] | [`Entity`] and the validated [`KnowledgeBase`], from JSONL, JSON, CSV |
-//! | normalize | [`normalize`] | text to comparable tokens, with spans into the original |
+//! | normalize | [`normalize`](mod@normalize) | text to comparable tokens, with spans into the original |
 //! | query | `query` | a name as typed to keys and token readings (titles, initials, legal forms) |
 //! | index | `index` | keys to candidate aliases: exact, compact, token, acronym, fuzzy |
 //! | score | [`score`] | a candidate to a score in [0, 1] with its evidence |

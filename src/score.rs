@@ -3,7 +3,7 @@
 //!
 //! Whole-key matches score near 1 (exact 1.0; exact once titles are removed 0.99 (0.94 for short titles like "Dr"); the same letters
 //! with different spacing 0.97; a generated acronym 0.93). Otherwise query tokens are aligned one
-//! to one with alias tokens, each pair scored by [`token_similarity`], and the score combines
+//! to one with alias tokens, each pair scored by `token_similarity`, and the score combines
 //! - the mean similarity of the aligned pairs,
 //! - how much of the query is covered (squared: an unexplained query word is strong evidence
 //!   against a match, as in "Washington Institute" against "Washington Post"),

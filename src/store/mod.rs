@@ -11,7 +11,7 @@
 //! | n | payload: the settings, the entities, and the index |
 //!
 //! The header lets a truncated, corrupted or foreign file be rejected with a clear
-//! [`Error`](crate::Error) before anything is decoded. The index is saved as it is in memory
+//! [`Error`] before anything is decoded. The index is saved as it is in memory
 //! (flat arrays), so loading copies arrays instead of normalizing and indexing every alias again.
 
 pub(crate) mod codec;
