@@ -1,7 +1,9 @@
-"""Writes seed inputs that hold a letter of every 256-code-point block the transliteration table
-(any_ascii) knows, so that fuzzing starts with every block's branch covered instead of finding
-them one at a time: a JSON Lines knowledge base for the `kb` target and plain text for
-`normalize`. Run from the repository root: python fuzz/seed_scripts.py
+"""Writes seed inputs that hold, from every 256-code-point block the transliteration table
+(any_ascii) knows, the first character of each general category present (letter, mark, number,
+punctuation, symbol, separator, other), so that fuzzing starts with every block's branch and
+every kind of character covered instead of finding them one at a time: a JSON Lines knowledge
+base for the `kb` target and plain text for `normalize`. Run from the repository root:
+python fuzz/seed_scripts.py
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # The blocks any_ascii 0.3 has data for, as listed in its src/data.rs (block = code point >> 8).
 ANY_ASCII_DATA = "any_ascii-0.3.3/src/data.rs"
-NAMES_PER_ENTITY = 10
+BLOCKS_PER_ENTITY = 10
+HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
 def blocks() -> list[int]:
@@ -23,33 +26,44 @@ def blocks() -> list[int]:
     return [int(b, 16) for b in re.findall(r"^\s+0x([0-9a-f]+) =>", data.read_text(), re.M)]
 
 
-def letter_of(block: int) -> str:
-    """The first letter, digit or symbol of the block, else its middle code point."""
+def characters_of(block: int) -> str:
+    """The first character of each general category in the block."""
+    first: dict[str, str] = {}
     for cp in range(block << 8, (block << 8) + 256):
-        if unicodedata.category(chr(cp))[0] in "LNS":
-            return chr(cp)
-    return chr((block << 8) | 0x80)
+        if not 0xD800 <= cp <= 0xDFFF:  # surrogates are not characters
+            first.setdefault(unicodedata.category(chr(cp))[0], chr(cp))
+    return "".join(first.values())
+
+
+def escapes() -> str:
+    """JSON escapes with every hex digit, in both cases, at each of the four places, and a
+    surrogate pair."""
+    out = [
+        "\\u" + "".join(d if i == place else "4" for i in range(4))
+        for place in range(4)
+        for d in HEX_DIGITS
+    ]
+    return "".join(out) + "\\uD83D\\uDE00"
 
 
 def main() -> None:
-    letters = [letter_of(b) for b in blocks()]
+    per_block = [characters_of(b) for b in blocks()]
     chunks = [
-        "".join(letters[i : i + NAMES_PER_ENTITY]) for i in range(0, len(letters), NAMES_PER_ENTITY)
+        "".join(per_block[i : i + BLOCKS_PER_ENTITY])
+        for i in range(0, len(per_block), BLOCKS_PER_ENTITY)
     ]
-    # A Latin letter first keeps every name valid, so that every line is read.
+    # A Latin letter first keeps every name valid, so that every line is read. Control
+    # characters are written as JSON escapes by json.dumps.
     records = [{"id": f"s{i}", "name": f"x {chunk}"} for i, chunk in enumerate(chunks)]
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
-    # JSON escapes with every hex digit in both cases, and a surrogate pair.
-    lines.append(
-        '{"id": "esc", "name": "x \\u0123\\u4567\\u89ab\\ucdef\\u89AB\\uCDEF\\uD83D\\uDE00"}'
-    )
+    lines.append('{"id": "esc", "name": "x ' + escapes() + '"}')
     (HERE / "regressions" / "kb" / "seed-every-script.jsonl").write_text(
         "\n".join(lines) + "\n", encoding="utf-8"
     )
     (HERE / "regressions" / "normalize" / "seed-every-script.txt").write_text(
         " ".join(chunks), encoding="utf-8"
     )
-    print(f"{len(letters)} blocks, {len(records)} entities")
+    print(f"{len(per_block)} blocks, {len(records)} entities")
 
 
 if __name__ == "__main__":
