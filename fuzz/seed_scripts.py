@@ -2,7 +2,8 @@
 (any_ascii) knows, the first character of each general category present (letter, mark, number,
 punctuation, symbol, separator, other), so that fuzzing starts with every block's branch and
 every kind of character covered instead of finding them one at a time: a JSON Lines knowledge
-base for the `kb` target and plain text for `normalize`. Run from the repository root:
+base for the `kb` target, text for `normalize` and `link`, and for `resolve` a query and a
+knowledge base of one name per line. Run from the repository root:
 python fuzz/seed_scripts.py
 """
 
@@ -60,8 +61,12 @@ def main() -> None:
     (HERE / "regressions" / "kb" / "seed-every-script.jsonl").write_text(
         "\n".join(lines) + "\n", encoding="utf-8"
     )
-    (HERE / "regressions" / "normalize" / "seed-every-script.txt").write_text(
-        " ".join(chunks), encoding="utf-8"
+    for target in ("normalize", "link"):
+        (HERE / "regressions" / target / "seed-every-script.txt").write_text(
+            " ".join(chunks), encoding="utf-8"
+        )
+    (HERE / "regressions" / "resolve" / "seed-every-script.txt").write_text(
+        "\n".join(f"x {chunk}" for chunk in chunks), encoding="utf-8"
     )
     print(f"{len(per_block)} blocks, {len(records)} entities")
 
