@@ -431,6 +431,8 @@ def osa(a: str, b: str) -> int:
     return prev[-1]
 
 
+# The letter groups of the core's romanization drift key (src/normalize/drift.rs, GROUPS), kept
+# in step by hand: the build judges names by the key the resolver will use.
 _DRIFT_GROUPS = [
     ("tsch", "ch"),
     ("dzh", "i"),
