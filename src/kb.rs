@@ -174,27 +174,34 @@ impl Entity {
     /// `aliases`, `kind` and `weight` when they differ from the defaults, and the data under
     /// `data` (so that data keys named like the fields stay data).
     pub fn to_json(&self) -> Value {
-        Value::Object(self.record())
+        Value::Object(
+            self.fields()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
     }
 
-    /// The fields of [`Entity::to_json`].
-    fn record(&self) -> Map<String, Value> {
-        let mut record = Map::new();
-        record.insert("id".into(), Value::from(self.id.as_str()));
-        record.insert("name".into(), Value::from(self.name.as_str()));
+    /// The fields of [`Entity::to_json`], in the order people write them (a JSON map would sort
+    /// them).
+    fn fields(&self) -> Vec<(&'static str, Value)> {
+        let mut fields = vec![
+            ("id", Value::from(self.id.as_str())),
+            ("name", Value::from(self.name.as_str())),
+        ];
         if !self.aliases.is_empty() {
-            record.insert("aliases".into(), Value::from(self.aliases.clone()));
+            fields.push(("aliases", Value::from(self.aliases.clone())));
         }
         if let Some(kind) = &self.kind {
-            record.insert("kind".into(), Value::from(kind.as_str()));
+            fields.push(("kind", Value::from(kind.as_str())));
         }
         if self.weight != 1.0 {
-            record.insert("weight".into(), Value::from(self.weight));
+            fields.push(("weight", Value::from(self.weight)));
         }
         if !self.data.is_empty() {
-            record.insert("data".into(), Value::Object(self.data.clone()));
+            fields.push(("data", Value::Object(self.data.clone())));
         }
-        record
+        fields
     }
 }
 
@@ -408,22 +415,15 @@ impl KnowledgeBase {
     /// ```
     pub fn write_jsonl(&self, mut writer: impl Write) -> Result<()> {
         let io = |e: std::io::Error| Error::new(ErrorKind::Io, e.to_string());
+        let mut line = String::new();
         for entity in &self.entities {
-            let record = entity.record();
-            // The fields in the order people write them (a JSON map would sort them).
-            let mut line = Vec::with_capacity(128);
-            line.push(b'{');
-            for key in ["id", "name", "aliases", "kind", "weight", "data"] {
-                if let Some(value) = record.get(key) {
-                    if line.len() > 1 {
-                        line.push(b',');
-                    }
-                    line.extend_from_slice(format!("{key:?}:").as_bytes());
-                    line.extend_from_slice(value.to_string().as_bytes());
-                }
+            line.clear();
+            for (i, (key, value)) in entity.fields().iter().enumerate() {
+                line.push(if i == 0 { '{' } else { ',' });
+                line.push_str(&format!("\"{key}\":{value}"));
             }
-            line.extend_from_slice(b"}\n");
-            writer.write_all(&line).map_err(io)?;
+            line.push_str("}\n");
+            writer.write_all(line.as_bytes()).map_err(io)?;
         }
         writer.flush().map_err(io)
     }

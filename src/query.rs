@@ -457,6 +457,18 @@ fn word(token: &Token, index: &Index) -> QueryToken {
     word_of_text(&token.text, token.initials.len() == 1, index)
 }
 
+/// The words of the vocabulary among `words`, each with the similarity of its relation.
+fn known<'a>(
+    words: impl Iterator<Item = &'static str> + 'a,
+    index: &'a Index,
+    similarity: f32,
+    relation: Relation,
+) -> impl Iterator<Item = (u32, f32, Relation)> + 'a {
+    words
+        .filter_map(|w| index.token_id(w))
+        .map(move |v| (v, similarity, relation))
+}
+
 /// [`word`] for a text of Latin letters and digits.
 fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
     let mut fuzzy: Vec<(u32, f32, Relation)> = index
@@ -468,16 +480,18 @@ fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
         .drift_tokens(text)
         .into_iter()
         .map(|v| (v, score::DRIFT, Relation::Romanization))
-        .chain(
-            nicknames::related(text)
-                .filter_map(|n| index.token_id(n))
-                .map(|v| (v, score::NICKNAME, Relation::Nickname)),
-        )
-        .chain(
-            abbreviations::related(text)
-                .filter_map(|w| index.token_id(w))
-                .map(|v| (v, score::ABBREVIATION, Relation::Abbreviation)),
-        );
+        .chain(known(
+            nicknames::related(text),
+            index,
+            score::NICKNAME,
+            Relation::Nickname,
+        ))
+        .chain(known(
+            abbreviations::related(text),
+            index,
+            score::ABBREVIATION,
+            Relation::Abbreviation,
+        ));
     for (v, sim, relation) in related.collect::<Vec<_>>() {
         match fuzzy.iter_mut().find(|(id, _, _)| *id == v) {
             Some(entry) if entry.1 < sim => *entry = (v, sim, relation),
