@@ -431,20 +431,17 @@ def osa(a: str, b: str) -> int:
     return prev[-1]
 
 
-# The letter groups of the core's romanization drift key (src/normalize/drift.rs, GROUPS), kept
-# in step by hand: the build judges names by the key the resolver will use.
-_DRIFT_GROUPS = [
-    ("tsch", "ch"),
-    ("dzh", "i"),
-    ("sch", "sh"),
-    ("tch", "ch"),
-    ("zh", "i"),
-    ("kh", "h"),
-    ("ph", "f"),
-    ("ck", "k"),
-    ("ou", "u"),
-    ("dj", "i"),
-]
+def _core_drift_groups() -> list[tuple[str, str]]:
+    """The letter groups of the core's romanization drift key, read from src/normalize/drift.rs
+    (its GROUPS table), so that the build judges names by the key the resolver will use."""
+    source = (ROOT / "src" / "normalize" / "drift.rs").read_text(encoding="utf-8")
+    table = re.search(r"const GROUPS: &\[\(&str, &str\)\] = &\[(.*?)\];", source, re.S)
+    if table is None:
+        sys.exit("src/normalize/drift.rs: the GROUPS table was not found")
+    return re.findall(r'\("([a-z]+)", "([a-z]+)"\)', table.group(1))
+
+
+_DRIFT_GROUPS = _core_drift_groups()
 
 
 def drift_key(word: str) -> str:
