@@ -5,15 +5,17 @@
 //! a knowledge base of entities and their aliases, and scores candidates with evidence, preferring
 //! no answer to a wrong one.
 //!
-//! The data flows through one module per stage:
+//! The data flows through one module per stage (`ARCHITECTURE.md` says what each may import):
 //!
 //! | stage | module | what it does |
 //! |---|---|---|
 //! | records | [`kb`] | [`Entity`] and the validated [`KnowledgeBase`], from JSONL, JSON, CSV |
 //! | normalize | [`normalize`](mod@normalize) | text to comparable tokens, with spans into the original |
-//! | query | `query` | a name as typed to keys and token readings (titles, initials, legal forms) |
+//! | rules | [`rules`] | the shared matching rules: edit budget, token weights, score constants |
 //! | index | `index` | keys to candidate aliases: exact, compact, token, acronym, fuzzy |
-//! | score | [`score`] | a candidate to a score in [0, 1] with its evidence |
+//! | query | `query` | a name as typed to keys and word readings (titles, initials, legal forms) |
+//! | candidates | `candidates` | the few aliases worth scoring for a query |
+//! | score | `score` | a candidate to a score in [0, 1]; its evidence, built apart |
 //! | resolve | [`resolve`] | the best match above a threshold, candidates, batches |
 //! | link | [`link`] | mentions of entities in running text, with offsets |
 //! | store | [`store`] | save and load a resolver as versioned bytes |
@@ -44,6 +46,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod candidates;
+mod codec;
 mod countries;
 mod distance;
 pub mod error;
@@ -53,7 +57,8 @@ pub mod link;
 pub mod normalize;
 mod query;
 pub mod resolve;
-pub mod score;
+pub mod rules;
+mod score;
 mod similarity;
 pub mod store;
 pub mod threads;
@@ -64,7 +69,7 @@ pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
-pub use score::Method;
+pub use rules::Method;
 pub use similarity::similarity;
 pub use threads::{num_threads, set_num_threads};
 

@@ -18,10 +18,9 @@ use rustc_hash::FxHashMap;
 use crate::index::{AliasSource, Index};
 use crate::normalize::titles::titles_before;
 use crate::normalize::{match_text, Token};
-use crate::resolve::{clearly_heaviest, Resolver};
-
-/// The longest span of tokens looked up as one name.
-pub const MAX_SPAN: usize = 8;
+use crate::resolve::Resolver;
+use crate::rules::clearly_heaviest;
+pub use crate::rules::MAX_SPAN;
 
 /// Aliases this short match only text written in capitals.
 const SHORT_ALIAS: usize = 3;
@@ -47,6 +46,16 @@ pub struct LinkOptions {
     /// Also mentions that are misspelled ("Kazakstan"): a capitalized span no alias matches is
     /// resolved as a name, and linked when it resolves. Slower.
     pub fuzzy: bool,
+}
+
+/// A run of tokens that names an entity, before it becomes a mention.
+#[derive(Clone, Copy, Debug)]
+struct SpanMatch {
+    /// How many tokens the span holds.
+    len: usize,
+    /// The position of the entity in the knowledge base.
+    entity: u32,
+    score: f64,
 }
 
 /// One mention as [`Resolver::link_spans`] gives it.
@@ -172,18 +181,22 @@ impl Resolver {
                 spans.truncate(1);
             }
             if spans.is_empty() {
-                if let Some(&e) = surnames.get(&tokens[i].text) {
-                    spans.push((1, e, SURNAME));
+                if let Some(&entity) = surnames.get(&tokens[i].text) {
+                    spans.push(SpanMatch {
+                        len: 1,
+                        entity,
+                        score: SURNAME,
+                    });
                 } else if options.fuzzy {
                     spans.extend(self.misspelled_at(text, &tokens, i, kind));
                 }
             }
-            let advance = spans.first().map_or(1, |&(len, _, _)| len);
-            for (len, entity, score) in spans {
-                let mention = self.mention(&tokens, i, len, entity, score, &mentions);
-                let entity_ref = &self.knowledge_base().entities()[entity as usize];
-                if entity_ref.is_person() && score == WHOLE {
-                    surnames.insert(tokens[i + len - 1].text.clone(), entity);
+            let advance = spans.first().map_or(1, |s| s.len);
+            for span in spans {
+                let mention = self.mention(&tokens, i, span, &mentions);
+                let entity = &self.knowledge_base().entities()[span.entity as usize];
+                if entity.is_person() && span.score == WHOLE {
+                    surnames.insert(tokens[i + span.len - 1].text.clone(), span.entity);
                 }
                 mentions.push(mention);
             }
@@ -192,19 +205,17 @@ impl Resolver {
         mentions
     }
 
-    /// The mention of `entity` by tokens `i..i + len`, with a title or role right before a
-    /// person attached, unless it overlaps the previous mention.
+    /// The mention `span` makes from token `i` on, with a title or role right before a person
+    /// attached, unless it overlaps the previous mention.
     fn mention(
         &self,
         tokens: &[Token],
         i: usize,
-        len: usize,
-        entity: u32,
-        score: f64,
+        span: SpanMatch,
         before: &[LinkedSpan],
     ) -> LinkedSpan {
         let mut start = tokens[i].start;
-        if self.knowledge_base().entities()[entity as usize].is_person() {
+        if self.knowledge_base().entities()[span.entity as usize].is_person() {
             let previous_end = before.last().map_or(0, |m| m.end);
             if let Some(from) = titles_before(tokens, i) {
                 if tokens[from].start >= previous_end {
@@ -214,9 +225,9 @@ impl Resolver {
         }
         LinkedSpan {
             start,
-            end: tokens[i + len - 1].end,
-            entity: entity as usize,
-            score,
+            end: tokens[i + span.len - 1].end,
+            entity: span.entity as usize,
+            score: span.score,
         }
     }
 
@@ -228,7 +239,7 @@ impl Resolver {
         tokens: &[Token],
         i: usize,
         kind: Option<&str>,
-    ) -> Option<(usize, u32, f64)> {
+    ) -> Option<SpanMatch> {
         let first = text[tokens[i].start..].chars().next()?;
         if !first.is_uppercase() || tokens[i].text.len() < MIN_FUZZY_LEN {
             return None;
@@ -238,8 +249,12 @@ impl Resolver {
             .find_map(|len| {
                 let span = &text[tokens[i].start..tokens[i + len - 1].end];
                 let found = self.resolve(span, kind)?;
-                let e = self.knowledge_base().position(&found.id)?;
-                Some((len, e as u32, found.score))
+                let entity = self.knowledge_base().position(&found.id)? as u32;
+                Some(SpanMatch {
+                    len,
+                    entity,
+                    score: found.score,
+                })
             })
     }
 
@@ -251,7 +266,7 @@ impl Resolver {
         at: usize,
         kind: Option<&str>,
         key: &mut String,
-    ) -> Vec<(usize, u32, f64)> {
+    ) -> Vec<SpanMatch> {
         let index = self.index();
         key.clear();
         let mut found = Vec::new();
@@ -261,13 +276,18 @@ impl Resolver {
             }
             key.push_str(&tokens[at + len - 1].text);
             // A span that is neither a name nor the start of one ends the search.
-            let Some((aliases, longer)) = index.span_candidates(Index::key_hash(key)) else {
+            let Some(candidates) = index.span_candidates(Index::key_hash(key)) else {
                 break;
             };
-            if let Some(e) = self.entity_for_span(&tokens[at..at + len], key, aliases, kind) {
-                found.push((len, e, WHOLE));
+            let span = &tokens[at..at + len];
+            if let Some(entity) = self.entity_for_span(span, key, candidates.aliases, kind) {
+                found.push(SpanMatch {
+                    len,
+                    entity,
+                    score: WHOLE,
+                });
             }
-            if !longer {
+            if !candidates.longer {
                 break;
             }
         }

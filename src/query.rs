@@ -7,35 +7,78 @@
 //! - with legal forms folded ("Siemens Aktiengesellschaft" as `siemens ~jsc`);
 //! - with joined or undotted initials taken letter by letter ("J.-C. Juncker", "JC Juncker").
 
-use rustc_hash::FxHashMap;
-
-use crate::index::{edit_budget, token_weight, Index};
+use crate::index::Index;
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{abbreviations, compact, legal, match_text, nicknames, Normalizer, Token};
-use crate::score::{self, token_similarity, Method, QueryToken, Relation};
+use crate::rules::{
+    token_similarity, Method, Relation, ABBREVIATION, COMPACT, DRIFT, EXACT, MAX_NAME_BYTES,
+    MAX_NAME_TOKENS, NICKNAME, WITHOUT_SHORT_TITLES, WITHOUT_TITLES,
+};
 
-/// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
-/// words may be part of the name instead ("DR Congo" is not "Dr. Congo").
-const WITHOUT_SHORT_TITLES: f32 = 0.94;
-/// Factor on the scores of a reading that leaves out a title written as a word ("President"):
-/// a little below 1, so that a name that holds the word ("King's Lynn") beats the name without
-/// it ("Lynn").
-const WITHOUT_TITLES: f32 = 0.99;
+/// Which whole key of the query a lookup uses, as its evidence tells.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum KeyKind {
+    /// The query's key as written.
+    Exact,
+    /// The key once the leading titles and roles, kept here as written, are removed.
+    WithoutTitles(String),
+    /// The key with legal forms folded.
+    LegalFormsFolded,
+    /// The key without spaces.
+    Compact,
+}
 
-/// Names of more words than this, or of more bytes than [`MAX_NAME_BYTES`], are matched by
-/// whole keys only (exact, without titles, legal forms folded, without spaces): no name is that
-/// long, and comparing word by word costs the product of the two names' lengths.
-pub(crate) const MAX_NAME_TOKENS: usize = 64;
-/// See [`MAX_NAME_TOKENS`].
-const MAX_NAME_BYTES: usize = 4096;
-
-/// A whole-key lookup to try, with the score and evidence a hit earns.
+/// A whole-key lookup to try, with the score a hit earns.
 pub(crate) struct KeyLookup {
     pub key: String,
-    pub compact: bool,
+    pub kind: KeyKind,
     pub score: f32,
     pub method: Method,
-    pub evidence: String,
+}
+
+impl KeyLookup {
+    /// True when the key is looked up without spaces.
+    pub fn is_compact(&self) -> bool {
+        self.kind == KeyKind::Compact
+    }
+}
+
+/// A vocabulary token a query word may stand for, how alike the two are and why.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RelatedWord {
+    pub token: u32,
+    pub similarity: f32,
+    pub relation: Relation,
+}
+
+/// One query word with its known vocabulary matches.
+#[derive(Clone, Debug)]
+pub(crate) struct QueryToken {
+    pub text: String,
+    /// The vocabulary id when the token is known exactly.
+    pub exact: Option<u32>,
+    /// Other vocabulary tokens it may stand for.
+    pub related: Vec<RelatedWord>,
+    /// True when the token is an initial ("K.", or one letter of "J.-C."), which may stand for
+    /// any word that starts with it.
+    pub initial: bool,
+}
+
+impl QueryToken {
+    /// The vocabulary tokens the word may stand for: itself, then the related ones.
+    pub fn tokens(&self) -> impl Iterator<Item = u32> + '_ {
+        self.exact
+            .into_iter()
+            .chain(self.related.iter().map(|r| r.token))
+    }
+}
+
+/// One way of reading the query word by word, with the factor its scores are multiplied by
+/// (below 1 for a reading that leaves out titles).
+#[derive(Clone, Debug)]
+pub(crate) struct Reading {
+    pub words: Vec<QueryToken>,
+    pub factor: f32,
 }
 
 /// Everything the resolver needs to know about one query.
@@ -48,13 +91,13 @@ pub(crate) struct Query {
     /// "U.A.E."). Only then may it match an acronym the index generated: "Amaj" is a name, not
     /// the initials of "Al Mawsil al Jadidah".
     pub acronym_like: bool,
-    /// The token readings of the query, each with the factor its scores are multiplied by.
-    pub readings: Vec<(Vec<QueryToken>, f32)>,
+    /// The token readings of the query.
+    pub readings: Vec<Reading>,
     /// For each word of the query, the vocabulary tokens it may stand for: where candidates
     /// come from.
-    words: Vec<QueryToken>,
+    pub words: Vec<QueryToken>,
     /// Where the name starts once titles are skipped.
-    name_at: usize,
+    pub name_at: usize,
     /// The whole query without spaces, for comparing spellings; empty when the query holds
     /// a lossy transliteration.
     pub spelled: String,
@@ -94,47 +137,34 @@ impl Query {
         let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
         let folded = legal::fold(&texts);
 
-        let lookup =
-            |key: String, compact: bool, score: f32, method: Method, evidence: &str| KeyLookup {
-                key,
-                compact,
-                score,
-                method,
-                evidence: evidence.to_string(),
-            };
-        let mut keys = vec![lookup(
-            key.clone(),
-            false,
-            score::EXACT,
-            Method::Exact,
-            "exact",
-        )];
+        let lookup = |key: String, kind: KeyKind, score: f32, method: Method| KeyLookup {
+            key,
+            kind,
+            score,
+            method,
+        };
+        let mut keys = vec![lookup(key.clone(), KeyKind::Exact, EXACT, Method::Exact)];
         if name_at > 0 {
-            let evidence = format!("exact after removing \"{}\"", join(&tokens[..name_at]));
             keys.push(lookup(
                 join(&tokens[name_at..]),
-                false,
-                score::EXACT * without_titles,
+                KeyKind::WithoutTitles(join(&tokens[..name_at])),
+                EXACT * without_titles,
                 Method::ExactWithoutTitles,
-                &evidence,
             ));
         }
         if folded != texts {
-            let folded_key = folded.join(" ");
             keys.push(lookup(
-                folded_key,
-                false,
-                score::EXACT,
+                folded.join(" "),
+                KeyKind::LegalFormsFolded,
+                EXACT,
                 Method::Exact,
-                "exact, legal forms folded",
             ));
         }
         keys.push(lookup(
             compact(&key),
-            true,
-            score::COMPACT,
+            KeyKind::Compact,
+            COMPACT,
             Method::Compact,
-            "same letters, other spacing",
         ));
 
         // Names of very many words are matched whole, so that hostile input stays linear.
@@ -178,7 +208,7 @@ impl Query {
         // the query is read once more with such words cut ("HuntingtonnWoods").
         let mut cut_words: Option<Vec<QueryToken>> = None;
         for (i, q) in words.iter().enumerate().skip(name_at) {
-            let unknown = q.exact.is_none() && q.fuzzy.is_empty() && !tokens[i].lossy;
+            let unknown = q.exact.is_none() && q.related.is_empty() && !tokens[i].lossy;
             if let Some((left, right)) = unknown.then(|| split_compound(&q.text, index)).flatten() {
                 let list = cut_words.get_or_insert_with(|| words[..i].to_vec());
                 list.push(left);
@@ -240,21 +270,23 @@ impl Query {
             )
         };
 
-        let mut readings: Vec<(Vec<QueryToken>, f32)> = Vec::new();
+        let mut readings: Vec<Reading> = Vec::new();
+        let mut read =
+            |words: Vec<QueryToken>, factor: f32| readings.push(Reading { words, factor });
         for (base, name_at) in &bases {
             let starts: &[(usize, f32)] = &[(0, 1.0), (*name_at, without_titles)];
             for &(from, factor) in &starts[..if *name_at > 0 { 2 } else { 1 }] {
                 let part = &base[from..];
-                readings.push((part.iter().map(|(q, _)| q.clone()).collect(), factor));
+                read(part.iter().map(|(q, _)| q.clone()).collect(), factor);
                 if let Some(spelled) = spell(part) {
-                    readings.push((spelled, factor));
+                    read(spelled, factor);
                 }
             }
         }
         if let Some(cut) = cut_words {
-            readings.push((cut.clone(), 1.0));
+            read(cut.clone(), 1.0);
             if name_at > 0 {
-                readings.push((cut[name_at..].to_vec(), without_titles));
+                read(cut[name_at..].to_vec(), without_titles);
             }
             // Candidates come from the words as cut.
             words = cut;
@@ -264,185 +296,12 @@ impl Query {
     }
 }
 
-impl Query {
-    /// The aliases worth scoring when only scores of at least `min_score` matter.
-    ///
-    /// A token score is at most the squared share of the query's weight that an alias explains
-    /// (see [`crate::score`]), so a good enough alias must contain words of the query worth a
-    /// given share of its weight. Two steps use that:
-    /// - only the postings of the heaviest words are read: taking words from the heaviest
-    ///   down, the first ones whose weight exceeds what an alias may leave unexplained form a set
-    ///   of which every good enough alias contains one ("san" and "de" bring no candidates of
-    ///   their own when the query has a rarer word);
-    /// - of those aliases, only the ones whose words cover the needed share are kept ("San
-    ///   Jose" needs both words, so the many aliases with "jose" alone are not scored).
-    pub fn candidate_aliases(&self, index: &Index, min_score: f32) -> Vec<u32> {
-        let words = &self.words;
-        let mut weights: Vec<f32> = words.iter().map(|q| word_weight(q, index)).collect();
-        // A word no alias holds, at an end of the name, is never a middle name the scorer would
-        // forgive: every alias leaves it unexplained ("Saint Qwerty").
-        let ends = [
-            Some(words.len().saturating_sub(1)),
-            (self.name_at == 0).then_some(0),
-        ];
-        for i in ends.into_iter().flatten() {
-            if let Some(q) = words.get(i).filter(|q| is_unknown(q)) {
-                weights[i] = token_weight(&q.text, index.max_idf());
-            }
-        }
-        if weights.iter().all(|&w| w == 0.0) {
-            // Nothing but short words ("jie er ren si ke"): the ones the vocabulary knows can
-            // only match themselves, so they weigh what they are worth.
-            weights = words.iter().map(|q| short_word_weight(q, index)).collect();
-        }
-        let starts: Vec<usize> = if self.name_at > 0 {
-            vec![0, self.name_at]
-        } else {
-            vec![0]
-        };
-        // Slack below the exact bound, since weights on the alias side may differ a little.
-        let needed = min_score.max(0.0).sqrt() * CANDIDATE_SLACK;
-        let mut tokens = Vec::new();
-        for &start in &starts {
-            let total: f32 = weights[start..].iter().sum();
-            let may_leave = (1.0 - needed) * total;
-            let mut order: Vec<usize> = (start..words.len()).collect();
-            order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
-            let mut taken = 0.0;
-            for i in order {
-                if words.len() == 1 {
-                    // A lone word scores no more than its similarity to the alias's word.
-                    let q = &words[i];
-                    tokens.extend(q.exact);
-                    tokens.extend(q.fuzzy.iter().filter(|f| f.1 >= min_score).map(|f| f.0));
-                } else {
-                    tokens.extend(group(&words[i]));
-                }
-                taken += weights[i];
-                if taken > may_leave {
-                    break;
-                }
-            }
-        }
-        let mut aliases = index.candidates_for_tokens(&tokens);
-        if words.len() < 2 || words.len() > 64 {
-            return aliases;
-        }
-        let mut member: FxHashMap<u32, u64> = FxHashMap::default();
-        for (i, q) in words.iter().enumerate() {
-            for v in group(q) {
-                *member.entry(v).or_default() |= 1 << i;
-            }
-        }
-        let totals: Vec<(usize, f32)> = starts
-            .iter()
-            .map(|&s| (s, weights[s..].iter().sum()))
-            .collect();
-        aliases.retain(|&a| {
-            let mask = index
-                .alias(a)
-                .tokens
-                .iter()
-                .filter_map(|t| member.get(t))
-                .fold(0u64, |m, w| m | w);
-            totals.iter().any(|&(start, total)| {
-                let covered: f32 = (start..words.len())
-                    .filter(|&i| mask >> i & 1 == 1)
-                    .map(|i| weights[i])
-                    .sum();
-                covered >= needed * total
-            })
-        });
-        aliases
-    }
-}
-
-impl Query {
-    /// The aliases that may be spelled within the edit budget of the whole query when token
-    /// alignment found nothing good enough: a typo can break a word beyond its own budget
-    /// ("Grnad Rivière du Nord"), so no posting of that word holds the alias. Two edits damage at
-    /// most two words, so an alias within budget holds one of any three words of the query
-    /// intact: the postings of the three rarest words it knows are enough. Aliases whose
-    /// spelling is too long or too short are dropped before anything is compared.
-    pub fn spelling_candidates(&self, index: &Index) -> Vec<u32> {
-        let (spelled, words) = (&self.spelled, &self.words);
-        if spelled.is_empty() || words.len() < 2 {
-            return Vec::new();
-        }
-        let budget = edit_budget(spelled.len());
-        let mut known: Vec<u32> = words.iter().filter_map(|q| q.exact).collect();
-        known.sort_unstable_by_key(|&v| index.postings(v).len());
-        known.dedup();
-        let mut aliases: Vec<u32> = Vec::new();
-        for &v in known.iter().take(SPELLING_WORDS) {
-            let postings = index.postings(v);
-            if aliases.len() + postings.len() > MAX_SPELLING_CANDIDATES {
-                break;
-            }
-            aliases.extend(
-                postings
-                    .iter()
-                    .filter(|&&a| index.spelled_len(a).abs_diff(spelled.len()) <= budget),
-            );
-        }
-        aliases.sort_unstable();
-        aliases.dedup();
-        aliases
-    }
-}
-
-/// How many of the query's rarest words [`Query::spelling_candidates`] reads postings of: one
-/// more than the words two edits can damage.
-const SPELLING_WORDS: usize = 3;
-/// The most aliases [`Query::spelling_candidates`] gathers, so that a query of only common words
-/// stays cheap.
-const MAX_SPELLING_CANDIDATES: usize = 5_000;
-
-/// The vocabulary tokens a query word may stand for.
-fn group(q: &QueryToken) -> impl Iterator<Item = u32> + '_ {
-    q.exact.into_iter().chain(q.fuzzy.iter().map(|f| f.0))
-}
-
-/// How much a query word weighs when pruning candidates: the weight of the heaviest token it
-/// may stand for. Short words and legal forms weigh nothing here, since they may be matched
-/// another way (as initials, "K." or "JC", or as a legal form, "АО"), which the index cannot see.
-///
-/// A word the vocabulary does not know at all weighs nothing either: no alias contains it, and
-/// how much it costs depends on the alias (a person's middle name costs little), which the
-/// scorer decides.
-fn word_weight(q: &QueryToken, index: &Index) -> f32 {
-    if q.text.len() <= 3 || legal::is_form(&q.text) {
-        return 0.0;
-    }
-    group(q).map(|v| index.weight(v)).fold(0.0, f32::max)
-}
-
-/// True for a word of four letters or more that no alias holds, nor any near spelling of it.
-fn is_unknown(q: &QueryToken) -> bool {
-    q.exact.is_none() && q.fuzzy.is_empty() && q.text.len() > 3 && !legal::is_form(&q.text)
-}
-
-/// The weight of a known word of two or three letters that is not an initial nor a legal
-/// form: it matches only itself (no typo budget, too long to be an initial). Other words weigh
-/// nothing, as in [`word_weight`].
-fn short_word_weight(q: &QueryToken, index: &Index) -> f32 {
-    match q.exact {
-        Some(v) if (2..=3).contains(&q.text.len()) && !q.initial && !legal::is_form(&q.text) => {
-            index.weight(v)
-        }
-        _ => 0.0,
-    }
-}
-
-/// Share of the exact bound used when pruning candidates (see [`Query::candidate_aliases`]).
-const CANDIDATE_SLACK: f32 = 0.9;
-
 /// A query token matched exactly only: one letter of initials, or a folded legal form.
 fn plain(text: &str, initial: bool, index: &Index) -> QueryToken {
     QueryToken {
         text: text.to_string(),
         exact: index.token_id(text),
-        fuzzy: Vec::new(),
+        related: Vec::new(),
         initial,
     }
 }
@@ -463,46 +322,60 @@ fn known<'a>(
     index: &'a Index,
     similarity: f32,
     relation: Relation,
-) -> impl Iterator<Item = (u32, f32, Relation)> + 'a {
+) -> impl Iterator<Item = RelatedWord> + 'a {
     words
         .filter_map(|w| index.token_id(w))
-        .map(move |v| (v, similarity, relation))
+        .map(move |token| RelatedWord {
+            token,
+            similarity,
+            relation,
+        })
 }
 
 /// [`word`] for a text of Latin letters and digits.
 fn word_of_text(text: &str, initial: bool, index: &Index) -> QueryToken {
-    let mut fuzzy: Vec<(u32, f32, Relation)> = index
+    let mut related: Vec<RelatedWord> = index
         .fuzzy_tokens(text)
         .into_iter()
-        .map(|(v, d)| (v, token_similarity(text, index.word(v), d), Relation::Typo))
+        .map(|near| RelatedWord {
+            token: near.token,
+            similarity: token_similarity(text, index.word(near.token), near.edits),
+            relation: Relation::Typo,
+        })
         .collect();
-    let related = index
+    let romanized = index
         .drift_tokens(text)
         .into_iter()
-        .map(|v| (v, score::DRIFT, Relation::Romanization))
+        .map(|token| RelatedWord {
+            token,
+            similarity: DRIFT,
+            relation: Relation::Romanization,
+        });
+    let others = romanized
         .chain(known(
             nicknames::related(text),
             index,
-            score::NICKNAME,
+            NICKNAME,
             Relation::Nickname,
         ))
         .chain(known(
             abbreviations::related(text),
             index,
-            score::ABBREVIATION,
+            ABBREVIATION,
             Relation::Abbreviation,
         ));
-    for (v, sim, relation) in related.collect::<Vec<_>>() {
-        match fuzzy.iter_mut().find(|(id, _, _)| *id == v) {
-            Some(entry) if entry.1 < sim => *entry = (v, sim, relation),
+    // A word related in several ways keeps its most similar relation.
+    for other in others.collect::<Vec<_>>() {
+        match related.iter_mut().find(|r| r.token == other.token) {
+            Some(entry) if entry.similarity < other.similarity => *entry = other,
             Some(_) => {}
-            None => fuzzy.push((v, sim, relation)),
+            None => related.push(other),
         }
     }
     QueryToken {
         text: text.to_string(),
         exact: index.token_id(text),
-        fuzzy,
+        related,
         initial,
     }
 }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::candidates::{closest_misses, spelling_candidates, token_candidates, ScoredAlias};
 use crate::error::{Error, Result};
-use crate::index::{edit_budget, AliasSource, Index};
+use crate::index::{AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::Normalizer;
 use crate::query::Query;
-use crate::score::{self, score_spelling, score_tokens, Method};
+use crate::rules::{clearly_heaviest, edit_budget, lean, Method, ACRONYM, EXACT, TIE_LEAN_FROM};
+use crate::score::{align, score_spelling, Evidence};
 use crate::threads;
 
 /// The default threshold: chosen so that an answer is right far more often than not on the shared
@@ -19,38 +21,12 @@ use crate::threads;
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// The default margin by which the best entity must beat the next one.
 pub const DEFAULT_MARGIN: f64 = 0.05;
-/// Weight of whole-name Jaro-Winkler similarity in a token score: small, it only orders near
-/// ties.
-const TIE_LEAN: f32 = 0.01;
-/// Token scores below this are far from any threshold and are not leaned.
-const TIE_LEAN_FROM: f32 = 0.7;
-
-/// How many of the candidates that fall short token by token are compared spelled whole.
-const SPELLING_CANDIDATES: usize = 32;
-
 /// The lowest score [`Resolver::candidates`] looks for: below it, candidates may be left out.
 const CANDIDATES_MIN_SCORE: f32 = 0.2;
 
 /// The threshold as the scorer sees it.
 fn inner_threshold(resolver: &Resolver) -> f32 {
     resolver.inner.threshold as f32
-}
-
-/// How many times the weight of every other rival an entity needs to win a near-tie.
-const WEIGHT_TIE_BREAK: f64 = 2.0;
-
-/// The position of the item that outweighs every other by [`WEIGHT_TIE_BREAK`], if one does:
-/// how near-ties between entities are broken, in resolution and in linking alike.
-pub(crate) fn clearly_heaviest(weights: &[f64]) -> Option<usize> {
-    let (best, &w) = weights
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
-    weights
-        .iter()
-        .enumerate()
-        .all(|(i, &other)| i == best || w >= WEIGHT_TIE_BREAK * other)
-        .then_some(best)
 }
 
 /// One entity a name resolved to, with how well and why.
@@ -176,12 +152,13 @@ struct Best {
     score: f32,
     method: Method,
     alias: u32,
-    /// Evidence of a whole-key match, or the query reading a token match came from (its
-    /// evidence is written only for the matches returned).
-    evidence: Evidence,
+    /// What found it: its evidence is written only for the matches returned.
+    found_by: FoundBy,
 }
 
-enum Evidence {
+/// What found a match: a whole key of the query, a reading of its words, or its spelling.
+#[derive(Clone, Copy)]
+enum FoundBy {
     Key(usize),
     Reading(usize),
     Spelling,
@@ -197,14 +174,14 @@ struct Found<'a> {
 
 impl Found<'_> {
     /// Records a score for an alias if it is the best of its entity so far.
-    fn offer(&mut self, alias: u32, mut score: f32, mut method: Method, evidence: Evidence) {
+    fn offer(&mut self, alias: u32, mut score: f32, mut method: Method, found_by: FoundBy) {
         let entry = self.inner.index.alias(alias);
         if entry.source == AliasSource::Acronym {
             if !self.query.acronym_like {
                 return;
             }
             // A generated acronym is weaker evidence than a name the KB lists.
-            score = score.min(score::ACRONYM);
+            score = score.min(ACRONYM);
             method = Method::Acronym;
         }
         let entity = &self.inner.kb.entities()[entry.entity as usize];
@@ -215,7 +192,7 @@ impl Found<'_> {
             score,
             method,
             alias,
-            evidence,
+            found_by,
         };
         match self.best.get_mut(&entry.entity) {
             Some(b) if b.score >= score => {}
@@ -237,20 +214,20 @@ impl Found<'_> {
         };
         for (k, lookup) in query.keys[..keys].iter().enumerate() {
             let index = &self.inner.index;
-            let hits = if lookup.compact {
+            let hits = if lookup.is_compact() {
                 index.compact(&lookup.key)
             } else {
                 index.exact(&lookup.key)
             };
             for a in hits {
-                self.offer(a, lookup.score, lookup.method, Evidence::Key(k));
+                self.offer(a, lookup.score, lookup.method, FoundBy::Key(k));
             }
         }
     }
 
     /// Token matches of every reading of the query; returns the candidates whose best token
     /// score stays under `enough`, with that score.
-    fn token_matches(&mut self, candidates: &[u32], enough: f32) -> Vec<(f32, u32)> {
+    fn token_matches(&mut self, candidates: &[u32], enough: f32) -> Vec<ScoredAlias> {
         let (inner, query) = (self.inner, self.query);
         let index = &inner.index;
         let mut below = Vec::new();
@@ -259,24 +236,27 @@ impl Found<'_> {
             let person = inner.kb.entities()[entry.entity as usize].is_person();
             let mut best_tokens = 0.0f32;
             // The whole-spelling similarity, computed once per alias when a reading needs it.
-            let mut lean: Option<f32> = None;
-            for (r, (reading, factor)) in query.readings.iter().enumerate() {
-                let Some(t) = score_tokens(reading, &entry, index, person, false) else {
+            let mut jaro_winkler: Option<f32> = None;
+            for (r, reading) in query.readings.iter().enumerate() {
+                let Some(alignment) = align(&reading.words, &entry, index, person) else {
                     continue;
                 };
-                let mut score = t.score * factor;
+                let mut score = alignment.score() * reading.factor;
                 best_tokens = best_tokens.max(score);
                 if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
                     // Near ties between typo matches lean to the closer spelling.
-                    let jw = *lean.get_or_insert_with(|| {
+                    let jw = *jaro_winkler.get_or_insert_with(|| {
                         strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32
                     });
-                    score = (score + TIE_LEAN * jw - TIE_LEAN).max(0.0);
+                    score = lean(score, jw);
                 }
-                self.offer(a, score, Method::Tokens, Evidence::Reading(r));
+                self.offer(a, score, Method::Tokens, FoundBy::Reading(r));
             }
             if best_tokens < enough {
-                below.push((best_tokens, a));
+                below.push(ScoredAlias {
+                    score: best_tokens,
+                    alias: a,
+                });
             }
         }
         below
@@ -284,15 +264,9 @@ impl Found<'_> {
 
     /// Typos that token alignment cannot see: the spellings compared whole, for the candidates
     /// of a matching length that came closest without scoring enough.
-    fn spellings(&mut self, mut below: Vec<(f32, u32)>) {
-        let (index, spelled) = (&self.inner.index, &self.query.spelled);
-        if spelled.is_empty() {
-            return;
-        }
-        let budget = edit_budget(spelled.len());
-        below.retain(|&(_, a)| index.spelled_len(a).abs_diff(spelled.len()) <= budget);
-        below.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-        self.offer_spellings(below.iter().take(SPELLING_CANDIDATES).map(|&(_, a)| a));
+    fn spellings(&mut self, below: Vec<ScoredAlias>) {
+        let closest = closest_misses(self.query, &self.inner.index, below);
+        self.offer_spellings(closest);
     }
 
     /// Compares the query's spelling with each alias's and offers those within the budget.
@@ -302,7 +276,7 @@ impl Found<'_> {
         for a in aliases {
             index.spell_into(a, &mut buf);
             if let Some(s) = score_spelling(spelled, &buf) {
-                self.offer(a, s, Method::Spelling, Evidence::Spelling);
+                self.offer(a, s, Method::Spelling, FoundBy::Spelling);
             }
         }
     }
@@ -311,7 +285,7 @@ impl Found<'_> {
     fn exact_entities(&self) -> usize {
         self.best
             .values()
-            .filter(|b| b.method == Method::Exact && b.score >= score::EXACT)
+            .filter(|b| b.method == Method::Exact && b.score >= EXACT)
             .count()
     }
 
@@ -321,9 +295,9 @@ impl Found<'_> {
     }
 
     /// The whole spelling compared with aliases that token alignment could not find (see
-    /// [`Query::spelling_candidates`]).
+    /// [`spelling_candidates`]).
     fn spellings_beyond_tokens(&mut self) {
-        let aliases = self.query.spelling_candidates(&self.inner.index);
+        let aliases = spelling_candidates(self.query, &self.inner.index);
         self.offer_spellings(aliases);
     }
 }
@@ -449,23 +423,22 @@ impl Resolver {
         let index = &self.inner.index;
         let alias = index.alias(best.alias);
         let entity = self.entity(best);
-        let mut evidence = match best.evidence {
-            Evidence::Key(k) => query.keys[k].evidence.clone(),
-            Evidence::Spelling => format!(
-                "whole name spelled within {} edits: {} ~ {}",
-                edit_budget(query.spelled.len()),
-                query.spelled,
-                index.spelled(best.alias)
-            ),
-            Evidence::Reading(r) => {
-                let (reading, _) = &query.readings[r];
-                score_tokens(reading, &alias, index, entity.is_person(), true)
-                    .map(|t| t.evidence)
-                    .unwrap_or_default()
+        let mut evidence = match best.found_by {
+            FoundBy::Key(k) => Evidence::Key(query.keys[k].kind.clone()),
+            FoundBy::Spelling => Evidence::Spelling {
+                budget: edit_budget(query.spelled.len()),
+                query: query.spelled.clone(),
+                alias: index.spelled(best.alias),
+            },
+            FoundBy::Reading(r) => {
+                let reading = &query.readings[r];
+                // The reading aligned when it was scored, and aligns the same way again.
+                let alignment = align(&reading.words, &alias, index, entity.is_person());
+                Evidence::Tokens(alignment.map(|a| a.explain(index)).unwrap_or_default())
             }
         };
         if alias.source == AliasSource::Acronym {
-            evidence = format!("generated acronym; {evidence}");
+            evidence = Evidence::GeneratedAcronym(Box::new(evidence));
         }
         Match {
             id: entity.id.clone(),
@@ -474,7 +447,7 @@ impl Resolver {
             alias: index.alias_text(best.alias).to_string(),
             kind: entity.kind.clone(),
             method: best.method,
-            evidence,
+            evidence: evidence.to_string(),
         }
     }
 
@@ -509,7 +482,7 @@ impl Resolver {
                 kind,
                 best,
             };
-            let candidates = query.candidate_aliases(&inner.index, min_score);
+            let candidates = token_candidates(&query, &inner.index, min_score);
             let enough = min_score.max(inner.threshold as f32);
             let below = found.token_matches(&candidates, enough);
             found.spellings(below);

@@ -2,9 +2,9 @@
 //! `CANONICA_NUM_THREADS` environment variable, or by the number of cores, so that a caller can
 //! keep canonica to one core inside Spark, Dask or Ray workers that run one task per core.
 //!
-//! A process forked while the pool exists inherits the pool but not its threads; [`after_fork`]
-//! (called by the Python package in every forked child) drops the inherited pool so the child
-//! builds a fresh one instead of waiting forever on threads that do not exist.
+//! A process forked while the pool exists inherits the pool but not its threads; the Python
+//! package drops the inherited pool in every forked child, so the child builds a fresh one
+//! instead of waiting forever on threads that do not exist.
 
 use std::sync::{Arc, RwLock};
 
@@ -44,9 +44,12 @@ fn wanted() -> usize {
     }
 }
 
+/// Binding hook, not part of the public API: the Python package calls it before each batch.
+///
 /// Sets the number of threads batches started from the calling thread use when neither
 /// [`set_num_threads`] nor `CANONICA_NUM_THREADS` chose one (`None`: one per core). The Python
 /// package sets 1 here inside Spark, Dask and Ray workers, which already run a task per core.
+#[doc(hidden)]
 pub fn set_thread_default(threads: Option<usize>) {
     THREAD_DEFAULT.with(|d| d.set(threads.map(|n| n.min(1024))));
 }
@@ -67,8 +70,11 @@ pub fn num_threads() -> usize {
     wanted()
 }
 
+/// Binding hook, not part of the public API: the Python package calls it in every forked child.
+///
 /// Forgets the pool inherited from a parent process, without touching its threads, which a
 /// forked child does not have.
+#[doc(hidden)]
 pub fn after_fork() {
     let mut slot = POOL.write().unwrap_or_else(|e| e.into_inner());
     if let Some(old) = slot.take() {

@@ -14,14 +14,11 @@
 //! [`Error`] before anything is decoded. The index is saved as it is in memory
 //! (flat arrays), so loading copies arrays instead of normalizing and indexing every alias again.
 
-pub(crate) mod codec;
-
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use codec::{Reader, Writer};
-
+use crate::codec::{Reader, Writer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::Index;
 use crate::kb::{Entity, KnowledgeBase};

@@ -1,0 +1,234 @@
+//! Building the index from a knowledge base: every name and alias normalized, legal forms
+//! folded, acronyms generated, then the growable maps frozen into flat arrays.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::flat::{hash_bytes, HashedKeys};
+use super::{for_each_delete, span_filter, spelled_lengths, AliasSource, Index};
+use crate::kb::{Entity, KnowledgeBase};
+use crate::normalize::drift::drift_key;
+use crate::normalize::legal::{self, is_legal_form};
+use crate::normalize::{compact, is_lossy_text, match_text, Normalizer};
+use crate::rules::{
+    edit_budget, idf, is_small_word, max_idf, token_weight, MAX_NAME_TOKENS, MAX_SPAN,
+    MIN_DRIFT_LEN,
+};
+
+/// Generated acronyms shorter than this are too ambiguous to be useful.
+const MIN_ACRONYM_LEN: usize = 3;
+
+/// The index while it is being built: aliases and tokens still in growable maps.
+#[derive(Default)]
+struct Builder {
+    index: Index,
+    vocab_ids: FxHashMap<String, u32>,
+    postings: Vec<Vec<u32>>,
+    exact: Vec<(u64, u32)>,
+    compact: Vec<(u64, u32)>,
+    prefixes: Vec<(u64, u32)>,
+}
+
+impl Builder {
+    /// Indexes the names of one entity and returns the acronyms generated from them, which are
+    /// added once every name is in (see [`Builder::add_acronyms`]).
+    fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) -> Vec<String> {
+        let mut keys_seen: FxHashSet<String> = FxHashSet::default();
+        let mut generated: Vec<String> = Vec::new();
+        for (i, alias) in entity.names().enumerate() {
+            let raw: Vec<String> = normalizer.tokens(alias).iter().map(match_text).collect();
+            // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
+            let tokens = if entity.is_person() {
+                raw.clone()
+            } else {
+                legal::fold(&raw)
+            };
+            if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
+                continue;
+            }
+            let source = if i == 0 {
+                AliasSource::Name
+            } else {
+                AliasSource::Alias
+            };
+            let id = self.push_alias(e, alias, &tokens, source);
+            if tokens != raw {
+                self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
+            }
+            // Linking looks at spans of up to MAX_SPAN tokens: longer prefixes are never asked
+            // for, and a name of many tokens would make quadratically many.
+            for k in 1..raw.len().min(MAX_SPAN) {
+                self.prefixes
+                    .push((hash_bytes(raw[..k].join(" ").as_bytes()), 0));
+            }
+            if !entity.is_person() && !tokens.iter().any(|t| is_lossy_text(t)) {
+                let words: Vec<String> = tokens
+                    .iter()
+                    .filter(|t| !is_legal_form(t))
+                    .cloned()
+                    .collect();
+                generated.extend(acronyms(&words));
+            }
+        }
+        generated.retain(|a| !keys_seen.contains(a));
+        generated.sort_unstable();
+        generated.dedup();
+        generated
+    }
+
+    /// Adds generated acronyms, except those that spell a word some name in the knowledge base
+    /// uses: "MAN" or "SAN" made from foreign names would be read as the words they spell.
+    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>) {
+        let kept: Vec<(u32, String)> = generated
+            .into_iter()
+            .flat_map(|(e, acronyms)| acronyms.into_iter().map(move |a| (e, a)))
+            .filter(|(_, a)| !self.vocab_ids.contains_key(a))
+            .collect();
+        for (e, acronym) in kept {
+            let text = acronym.to_ascii_uppercase();
+            self.push_alias(e, &text, &[acronym], AliasSource::Acronym);
+        }
+    }
+
+    fn push_alias(
+        &mut self,
+        entity: u32,
+        text: &str,
+        tokens: &[String],
+        source: AliasSource,
+    ) -> u32 {
+        let id = self.index.alias_entity.len() as u32;
+        let key = tokens.join(" ");
+        let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
+        // An alias of very many words is matched whole only (see `score_tokens`): it is no
+        // token candidate, which would cost every query that shares a word its whole length.
+        let words = if ids.len() > MAX_NAME_TOKENS {
+            &[][..]
+        } else {
+            &ids[..]
+        };
+        for &t in words {
+            let list = &mut self.postings[t as usize];
+            if list.last() != Some(&id) {
+                list.push(id);
+            }
+        }
+        self.compact
+            .push((hash_bytes(compact(&key).as_bytes()), id));
+        // "The Washington Post" is also written "washingtonpost".
+        if tokens.len() > 2 && tokens[0] == "the" {
+            let rest = tokens[1..].join("");
+            self.compact.push((hash_bytes(rest.as_bytes()), id));
+        }
+        self.exact.push((hash_bytes(key.as_bytes()), id));
+        self.index.alias_entity.push(entity);
+        self.index.alias_source.push(source.code());
+        self.index.alias_text.push(text);
+        self.index.alias_tokens.push(&ids);
+        id
+    }
+
+    fn intern(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.vocab_ids.get(token) {
+            return id;
+        }
+        let id = self.index.vocab.len() as u32;
+        self.index.vocab.push(token);
+        self.vocab_ids.insert(token.to_string(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn finish(self, entities: usize) -> Index {
+        let Builder {
+            mut index,
+            vocab_ids,
+            postings,
+            exact,
+            compact,
+            prefixes,
+        } = self;
+        // Document frequency counts entities, not aliases.
+        let mut df = vec![0u32; index.vocab.len()];
+        for (t, list) in postings.iter().enumerate() {
+            let mut last = None;
+            for &a in list {
+                let e = index.alias_entity[a as usize];
+                if last != Some(e) {
+                    df[t] += 1;
+                    last = Some(e);
+                }
+            }
+        }
+        index.weight = (0..index.vocab.len())
+            .map(|t| token_weight(index.vocab.get(t as u32), idf(entities, df[t])))
+            .collect();
+        index.max_idf = max_idf(entities);
+        for list in &postings {
+            index.postings.push(list);
+        }
+        let mut deletes = Vec::new();
+        let mut drift = Vec::new();
+        for id in 0..index.vocab.len() as u32 {
+            let token = index.vocab.get(id);
+            // Legal forms and lossy transliterations are matched exactly, never fuzzily.
+            if is_legal_form(token) || is_lossy_text(token) {
+                continue;
+            }
+            if token.len() >= MIN_DRIFT_LEN {
+                drift.push((hash_bytes(drift_key(token).as_bytes()), id));
+            }
+            for_each_delete(token, edit_budget(token.len()), &mut |h| {
+                deletes.push((h, id))
+            });
+        }
+        index.vocab_ids = HashedKeys::from_pairs(
+            vocab_ids
+                .into_iter()
+                .map(|(token, id)| (hash_bytes(token.as_bytes()), id))
+                .collect(),
+        );
+        index.exact = HashedKeys::from_pairs(exact);
+        index.compact = HashedKeys::from_pairs(compact);
+        index.prefixes = HashedKeys::from_pairs(prefixes);
+        index.span_filter = span_filter(&index.exact, &index.prefixes);
+        index.deletes = HashedKeys::from_pairs(deletes);
+        index.drift = HashedKeys::from_pairs(drift);
+        index.spelled_lens = spelled_lengths(&index.vocab, &index.alias_tokens);
+        index
+    }
+}
+
+impl Index {
+    /// Indexes every name and alias of `kb`, and the acronyms generated from them.
+    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
+        let mut builder = Builder::default();
+        let mut generated = Vec::new();
+        for (e, entity) in kb.entities().iter().enumerate() {
+            generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
+        }
+        builder.add_acronyms(generated);
+        builder.finish(kb.len())
+    }
+}
+
+/// Acronyms of a multi-word name: the first letters of its words, without and with the small
+/// words ("Republic of Korea" -> `rk` and `rok`), kept when at least [`MIN_ACRONYM_LEN`] long.
+fn acronyms(tokens: &[String]) -> Vec<String> {
+    if tokens.len() < 2 || tokens.iter().any(|t| t.chars().all(|c| c.is_ascii_digit())) {
+        return Vec::new();
+    }
+    let initials = |keep_small: bool| -> String {
+        tokens
+            .iter()
+            .filter(|t| keep_small || !is_small_word(t))
+            .filter_map(|t| t.chars().next())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for acronym in [initials(false), initials(true)] {
+        if acronym.len() >= MIN_ACRONYM_LEN && !out.contains(&acronym) {
+            out.push(acronym);
+        }
+    }
+    out
+}

@@ -1,0 +1,519 @@
+//! The index: normalized keys to candidate aliases, so that a query touches only the few aliases
+//! that could match instead of every alias in the knowledge base.
+//!
+//! Five lookups feed the scorer:
+//! - **exact**: the whole normalized key ("united arab emirates");
+//! - **compact**: the key without spaces ("kassymjomart tokayev" meets "kassym jomart tokayev");
+//! - **tokens**: each vocabulary token to the aliases that contain it (surname only, word order);
+//! - **fuzzy**: symmetric deletes over vocabulary tokens. Every token is stored with each string
+//!   made by deleting up to [`edit_budget`] of its letters; a query token looks up its own deletes,
+//!   so tokens within one or two edits are found without scanning the vocabulary;
+//! - **romanization**: each token's drift key ("tokajew" and "toqaev" share one).
+//!
+//! Acronyms of multi-word names ("United Arab Emirates" -> `uae`) are generated as extra aliases
+//! of their entity when the index is built (`build`).
+//!
+//! Everything is stored in flat arrays (`flat`: strings end to end, lists as offsets into one
+//! array, keys as sorted 64-bit hashes), so the index is compact in memory and is saved and loaded
+//! as a few large arrays, without rebuilding anything. Keys are compared by hash: two different keys
+//! sharing a 64-bit hash would be confused, which for a million keys has odds of about 1 in 10^7.
+
+mod build;
+mod flat;
+
+use flat::{hash_bytes, HashedKeys, Lists, Strings};
+
+use crate::codec::{Reader, Writer};
+use crate::distance::bounded_osa;
+use crate::error::Result;
+use crate::normalize::drift::drift_key;
+use crate::normalize::is_lossy_text;
+use crate::normalize::legal::is_legal_form;
+use crate::rules::{edit_budget, MIN_DRIFT_LEN};
+
+/// Where an indexed alias came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AliasSource {
+    /// The entity's name.
+    Name,
+    /// One of the entity's aliases.
+    Alias,
+    /// An acronym generated from the name or an alias.
+    Acronym,
+}
+
+impl AliasSource {
+    fn code(self) -> u8 {
+        match self {
+            AliasSource::Name => 0,
+            AliasSource::Alias => 1,
+            AliasSource::Acronym => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<AliasSource> {
+        match code {
+            0 => Some(AliasSource::Name),
+            1 => Some(AliasSource::Alias),
+            2 => Some(AliasSource::Acronym),
+            _ => None,
+        }
+    }
+}
+
+/// One indexed name of an entity.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Alias<'a> {
+    /// Position of the entity in the knowledge base.
+    pub entity: u32,
+    /// The vocabulary ids of its normalized tokens, in order.
+    pub tokens: &'a [u32],
+    pub source: AliasSource,
+}
+
+/// A vocabulary token within the edit budget of a word, and how many edits apart they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NearWord {
+    pub token: u32,
+    pub edits: usize,
+}
+
+/// What a span of text may be, for linking (see [`Index::span_candidates`]).
+pub(crate) struct SpanCandidates<I> {
+    /// The aliases whose whole key the span is.
+    pub aliases: I,
+    /// True when a longer name starts with the span.
+    pub longer: bool,
+}
+
+/// The largest token weight a saved index may hold: weights are `ln(1 + entities)` at most.
+const MAX_WEIGHT: f32 = 1000.0;
+
+/// Tokens longer than this (in bytes) are matched exactly only: no word is this long, and the
+/// deletes of a token grow with the square of its length (a megabyte-long token would need
+/// terabytes).
+const MAX_FUZZY_TOKEN_LEN: usize = 64;
+
+/// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
+/// `edits` of its bytes (none for tokens longer than [`MAX_FUZZY_TOKEN_LEN`]).
+fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
+    let word = token.as_bytes();
+    f(hash_bytes(word));
+    if edits == 0 || word.is_empty() || word.len() > MAX_FUZZY_TOKEN_LEN {
+        return;
+    }
+    let mut hashes: Vec<u64> = Vec::with_capacity(word.len() * word.len());
+    let mut buf: Vec<u8> = Vec::with_capacity(word.len());
+    for i in 0..word.len() {
+        buf.clear();
+        buf.extend_from_slice(&word[..i]);
+        buf.extend_from_slice(&word[i + 1..]);
+        hashes.push(hash_bytes(&buf));
+        if edits >= 2 {
+            // Deleting j after i covers every pair once (j >= i in the shorter word).
+            for j in i..buf.len() {
+                let mut two = buf.clone();
+                two.remove(j);
+                hashes.push(hash_bytes(&two));
+            }
+        }
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    for h in hashes {
+        f(h);
+    }
+}
+
+/// The lookup structures built from a knowledge base.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    alias_entity: Vec<u32>,
+    alias_source: Vec<u8>,
+    alias_text: Strings,
+    alias_tokens: Lists,
+    vocab: Strings,
+    /// Vocabulary token hash to id.
+    vocab_ids: HashedKeys,
+    /// The weight of each vocabulary token: its inverse document frequency over entities, scaled
+    /// down for folded legal forms and small words.
+    weight: Vec<f32>,
+    /// The largest idf: the weight of a query token the vocabulary has never seen.
+    max_idf: f32,
+    /// Vocabulary token to the aliases that contain it.
+    postings: Lists,
+    exact: HashedKeys,
+    compact: HashedKeys,
+    /// Hashes of delete variants to vocabulary ids.
+    deletes: HashedKeys,
+    /// Hashes of romanization drift keys to vocabulary ids.
+    drift: HashedKeys,
+    /// Hashes of the keys of the first words of multi-word names ("united", "united arab"), so
+    /// that linking stops extending a span as soon as no name can start with it.
+    prefixes: HashedKeys,
+    /// A bit per hash bucket of every exact key and prefix: a span whose bit is clear is
+    /// neither, which linking learns from one small table instead of two large ones. Derived
+    /// from the keys, not saved.
+    span_filter: Vec<u64>,
+    /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
+    /// length are dropped without reading their words. Derived, not saved.
+    spelled_lens: Vec<u16>,
+}
+
+impl Index {
+    /// The number of indexed aliases, generated acronyms included.
+    #[cfg(test)]
+    pub fn alias_count(&self) -> usize {
+        self.alias_entity.len()
+    }
+
+    /// One indexed alias.
+    pub fn alias(&self, a: u32) -> Alias<'_> {
+        let i = a as usize;
+        Alias {
+            entity: self.alias_entity[i],
+            tokens: self.alias_tokens.get(a),
+            source: AliasSource::from_code(self.alias_source[i]).unwrap_or(AliasSource::Alias),
+        }
+    }
+
+    /// The alias as written in the knowledge base, or the generated acronym in capitals.
+    pub fn alias_text(&self, a: u32) -> &str {
+        self.alias_text.get(a)
+    }
+
+    /// Alias `a` without spaces, legal forms or lossy transliterations, for comparing
+    /// spellings whole.
+    pub fn spelled(&self, a: u32) -> String {
+        self.spelled_words(a).collect()
+    }
+
+    /// [`Index::spelled`] written into `out`, which is cleared first.
+    pub fn spell_into(&self, a: u32, out: &mut String) {
+        out.clear();
+        out.extend(self.spelled_words(a));
+    }
+
+    /// The length of [`Index::spelled`], without building it.
+    pub fn spelled_len(&self, a: u32) -> usize {
+        self.spelled_lens[a as usize] as usize
+    }
+
+    fn spelled_words(&self, a: u32) -> impl Iterator<Item = &str> {
+        self.alias_tokens
+            .get(a)
+            .iter()
+            .map(|&v| self.vocab.get(v))
+            .filter(|w| !is_legal_form(w) && !is_lossy_text(w))
+    }
+
+    /// The text of vocabulary token `v`.
+    pub fn word(&self, v: u32) -> &str {
+        self.vocab.get(v)
+    }
+
+    /// The length of vocabulary token `v`.
+    pub fn word_len(&self, v: u32) -> usize {
+        self.vocab.len_of(v)
+    }
+
+    /// The scoring weight of vocabulary token `v`.
+    pub fn weight(&self, v: u32) -> f32 {
+        self.weight[v as usize]
+    }
+
+    /// The weight of a query token the vocabulary has never seen.
+    pub fn max_idf(&self) -> f32 {
+        self.max_idf
+    }
+
+    /// Aliases whose whole normalized key is `key`.
+    pub fn exact(&self, key: &str) -> Vec<u32> {
+        self.exact_iter(key).collect()
+    }
+
+    /// [`Index::exact`] without collecting.
+    pub fn exact_iter(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
+        self.exact.get_str(key)
+    }
+
+    /// Aliases whose key without spaces is `compact_key`.
+    pub fn compact(&self, compact_key: &str) -> Vec<u32> {
+        self.compact.get_str(compact_key).collect()
+    }
+
+    /// The hash a key is looked up by in [`Index::span_candidates`].
+    pub fn key_hash(key: &str) -> u64 {
+        hash_bytes(key.as_bytes())
+    }
+
+    /// For linking, what a span with this [`Index::key_hash`] can be: `None` when it is
+    /// neither a name nor the first words of a longer one; else the aliases whose key it is, and
+    /// whether a longer name starts with it.
+    pub fn span_candidates(
+        &self,
+        hash: u64,
+    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_>> {
+        let bit = (hash >> (64 - self.span_filter_bits())) as usize;
+        if self.span_filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        Some(SpanCandidates {
+            aliases: self.exact.get(hash),
+            longer: self.prefixes.get(hash).next().is_some(),
+        })
+    }
+
+    fn span_filter_bits(&self) -> u32 {
+        (self.span_filter.len() * 64).trailing_zeros()
+    }
+
+    /// The vocabulary id of a token.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.vocab_ids
+            .get_str(token)
+            .find(|&id| self.vocab.get(id) == token)
+    }
+
+    /// Aliases that contain the vocabulary token `id`.
+    pub fn postings(&self, id: u32) -> &[u32] {
+        self.postings.get(id)
+    }
+
+    /// Vocabulary tokens other than `token` itself within the edit budget of the longer of the
+    /// two, with their edit distance.
+    pub fn fuzzy_tokens(&self, token: &str) -> Vec<NearWord> {
+        let mut found: Vec<u32> = Vec::new();
+        for_each_delete(token, edit_budget(token.len()), &mut |h| {
+            found.extend(self.deletes.get(h));
+        });
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|id| {
+                let candidate = self.vocab.get(id);
+                if candidate == token {
+                    return None;
+                }
+                let budget = edit_budget(candidate.len().max(token.len()));
+                bounded_osa(token.as_bytes(), candidate.as_bytes(), budget)
+                    .map(|edits| NearWord { token: id, edits })
+            })
+            .collect()
+    }
+
+    /// Vocabulary tokens other than `token` that share its romanization drift key. Short tokens
+    /// are left out: they are often acronyms, and "ROK" is not "ROC".
+    pub fn drift_tokens(&self, token: &str) -> Vec<u32> {
+        if token.len() < MIN_DRIFT_LEN {
+            return Vec::new();
+        }
+        let key = drift_key(token);
+        self.drift
+            .get_str(&key)
+            .filter(|&id| self.vocab.get(id) != token && drift_key(self.vocab.get(id)) == key)
+            .collect()
+    }
+
+    /// Writes the index for [`crate::store`].
+    pub fn encode(&self, w: &mut Writer) {
+        self.vocab.encode(w);
+        self.vocab_ids.encode(w);
+        w.f32s(&self.weight);
+        w.f32s(&[self.max_idf]);
+        w.u32s(&self.alias_entity);
+        w.bytes(&self.alias_source);
+        self.alias_text.encode(w);
+        self.alias_tokens.encode(w);
+        self.postings.encode(w);
+        self.exact.encode(w);
+        self.compact.encode(w);
+        self.deletes.encode(w);
+        self.drift.encode(w);
+        self.prefixes.encode(w);
+    }
+
+    /// Reads an index written by [`Index::encode`], checking every id against the sizes it
+    /// refers to, so a damaged file is an error rather than a crash later.
+    pub fn decode(r: &mut Reader, entities: usize) -> Result<Index> {
+        let vocab = Strings::decode(r)?;
+        let words = vocab.len();
+        let vocab_ids = HashedKeys::decode(r, words)?;
+        let weight = r.f32s()?;
+        let max_idf = match r.f32s()?.as_slice() {
+            [m] => *m,
+            _ => return Err(r.invalid("the largest weight is missing")),
+        };
+        // Weights are logarithms of entity counts: small, finite and positive. Others would make
+        // scores NaN or infinite.
+        if !weight
+            .iter()
+            .chain([&max_idf])
+            .all(|w| (0.0..=MAX_WEIGHT).contains(w))
+        {
+            return Err(r.invalid("a token weight out of range"));
+        }
+        let alias_entity = r.u32s()?;
+        if alias_entity.iter().any(|&e| e as usize >= entities) {
+            return Err(r.invalid("an alias refers to a missing entity"));
+        }
+        let aliases = alias_entity.len();
+        let alias_source = r.bytes()?;
+        if alias_source
+            .iter()
+            .any(|&c| AliasSource::from_code(c).is_none())
+        {
+            return Err(r.invalid("unknown alias source"));
+        }
+        let alias_text = Strings::decode(r)?;
+        let alias_tokens = Lists::decode(r, words)?;
+        let postings = Lists::decode(r, aliases)?;
+        if alias_source.len() != aliases
+            || alias_text.len() != aliases
+            || alias_tokens.len() != aliases
+            || weight.len() != words
+            || postings.len() != words
+        {
+            return Err(r.invalid("the index tables disagree in size"));
+        }
+        let exact = HashedKeys::decode(r, aliases)?;
+        let compact = HashedKeys::decode(r, aliases)?;
+        let deletes = HashedKeys::decode(r, words)?;
+        let drift = HashedKeys::decode(r, words)?;
+        let prefixes = HashedKeys::decode(r, 1)?;
+        let span_filter = span_filter(&exact, &prefixes);
+        let spelled_lens = spelled_lengths(&vocab, &alias_tokens);
+        Ok(Index {
+            alias_entity,
+            alias_source,
+            alias_text,
+            alias_tokens,
+            vocab,
+            vocab_ids,
+            weight,
+            max_idf,
+            postings,
+            exact,
+            compact,
+            deletes,
+            drift,
+            prefixes,
+            span_filter,
+            spelled_lens,
+        })
+    }
+}
+
+/// The length of every alias's spelling: its words without legal forms and lossy
+/// transliterations, run together (see [`Index::spelled`]).
+fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
+    let word_lens: Vec<u16> = (0..vocab.len() as u32)
+        .map(|v| {
+            let w = vocab.get(v);
+            if is_legal_form(w) || is_lossy_text(w) {
+                0
+            } else {
+                w.len().min(u16::MAX as usize) as u16
+            }
+        })
+        .collect();
+    (0..alias_tokens.len() as u32)
+        .map(|a| {
+            alias_tokens
+                .get(a)
+                .iter()
+                .fold(0u16, |n, &v| n.saturating_add(word_lens[v as usize]))
+        })
+        .collect()
+}
+
+/// The bitset of [`Index::span_candidates`]: about eight bits per key.
+fn span_filter(exact: &HashedKeys, prefixes: &HashedKeys) -> Vec<u64> {
+    let keys = exact.pairs.len() + prefixes.pairs.len();
+    let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
+    let mut set = vec![0u64; (1usize << bits) / 64];
+    for &(hash, _) in exact.pairs.iter().chain(&prefixes.pairs) {
+        let bit = (hash >> (64 - bits)) as usize;
+        set[bit / 64] |= 1 << (bit % 64);
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::{Entity, KnowledgeBase};
+    use crate::normalize::Normalizer;
+
+    fn kb() -> KnowledgeBase {
+        let mut kb = KnowledgeBase::new();
+        kb.add(Entity::new("AE", "United Arab Emirates").with_kind("country"))
+            .unwrap();
+        kb.add(Entity::new("KR", "South Korea").with_aliases(["Republic of Korea"]))
+            .unwrap();
+        kb.add(
+            Entity::new("tokayev", "Kassym-Jomart Tokayev")
+                .with_kind("person")
+                .with_aliases(["Tokayev"]),
+        )
+        .unwrap();
+        kb
+    }
+
+    #[test]
+    fn acronyms_are_generated_for_non_persons() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let uae = index.exact("uae");
+        assert_eq!(uae.len(), 1);
+        assert_eq!(index.alias(uae[0]).source, AliasSource::Acronym);
+        assert_eq!(index.exact("rok").len(), 1);
+        assert!(index.exact("kjt").is_empty(), "no acronyms for persons");
+    }
+
+    #[test]
+    fn compact_and_token_lookups() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
+        let t = index.token_id("tokayev").unwrap();
+        assert_eq!(index.postings(t).len(), 2);
+        assert_eq!(index.word(t), "tokayev");
+        assert!(index.token_id("tokaye").is_none());
+    }
+
+    #[test]
+    fn fuzzy_tokens_within_budget() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let found: Vec<&str> = index
+            .fuzzy_tokens("tokaev")
+            .iter()
+            .map(|near| index.word(near.token))
+            .collect();
+        assert_eq!(found, vec!["tokayev"]);
+        let found = index.fuzzy_tokens("emirats");
+        assert_eq!(found.len(), 1);
+        assert!(index.fuzzy_tokens("oma").is_empty());
+        let drift: Vec<&str> = index
+            .drift_tokens("tokajew")
+            .into_iter()
+            .map(|id| index.word(id))
+            .collect();
+        assert_eq!(drift, vec!["tokayev"]);
+    }
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let index = Index::build(&kb(), &Normalizer::new());
+        let mut w = Writer::default();
+        index.encode(&mut w);
+        let bytes = w.into_bytes();
+        let back = Index::decode(&mut Reader::new(&bytes), 3).unwrap();
+        assert_eq!(back.alias_count(), index.alias_count());
+        assert_eq!(back.exact("uae"), index.exact("uae"));
+        assert_eq!(back.fuzzy_tokens("tokaev"), index.fuzzy_tokens("tokaev"));
+        assert!(
+            Index::decode(&mut Reader::new(&bytes), 2).is_err(),
+            "entity ids checked"
+        );
+    }
+}
