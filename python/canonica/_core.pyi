@@ -1,6 +1,6 @@
 """Type stubs and documentation of canonica's compiled core."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from typing import Any, Protocol, final
 
@@ -245,6 +245,14 @@ def num_threads() -> int:
     a Spark, Dask or Ray worker unless set otherwise)."""
 
 def _after_fork() -> None: ...
+def _set_hooks(
+    *,
+    resolve_frame: Callable[[Resolver, Any, str, str, str | None], Any],
+    names: Callable[[Any], Any],
+    worker_engine: Callable[[], str | None],
+) -> None:
+    """Registers the work that stays in Python; called once, by `canonica/__init__.py`."""
+
 def similarity(a: str, b: str) -> float:
     """How alike two names are, in [0, 1], under the same normalization and rules as
     resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
@@ -266,6 +274,7 @@ __all__ = [
     "_match_from_state",
     "_mention_from_state",
     "_resolver_from_bytes",
+    "_set_hooks",
     "countries",
     "normalize",
     "num_threads",
