@@ -1,7 +1,8 @@
 //! Python bindings of canonica: thin wrappers over the core types, error mapping, and the GIL
 //! released around work in Rust. One file per concern: errors, argument and JSON conversions,
-//! the knowledge base, the resolver, its results, pickling, threads, Arrow input, and the hooks
-//! through which the work that stays in Python (data frames, worker detection) is reached.
+//! the knowledge base, the resolver, its results, pickling, threads, Arrow input, the hooks
+//! through which the work that stays in Python (data frames, worker detection) is reached, and
+//! the matching rules for one word or name that the project's scripts use.
 
 mod arrow;
 mod convert;
@@ -12,6 +13,7 @@ mod knowledge_base;
 mod pickle;
 mod resolver;
 mod results;
+mod rules;
 mod threads;
 
 use pyo3::prelude::*;
@@ -44,5 +46,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pickle::_entity_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(pickle::_match_from_state, m)?)?;
     m.add_function(wrap_pyfunction!(pickle::_mention_from_state, m)?)?;
+    m.add_function(wrap_pyfunction!(rules::_match_words, m)?)?;
+    m.add_function(wrap_pyfunction!(rules::_word_similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(rules::_is_small_word, m)?)?;
     Ok(())
 }
