@@ -311,6 +311,54 @@ pub(crate) fn clearly_heaviest(weights: &[f64]) -> Option<usize> {
     (w > 0.0 && clear).then_some(best)
 }
 
+// ---------------------------------------------------------------------------------------------
+// One word against another
+// ---------------------------------------------------------------------------------------------
+
+/// How alike a query word is to a knowledge-base word by spelling alone, under the rules the
+/// resolver relates words by: 1 for the same word; [`token_similarity`] for a typo within the
+/// [`edit_budget`] of the longer word; [`DRIFT`] for another romanization (the same drift key,
+/// both words of five letters or more); the higher of the two when both; 0 otherwise.
+/// Words from lossy scripts (marked, see [`match_words`](crate::normalize::match_words)) and
+/// legal forms in the knowledge base are only ever the same word.
+///
+/// The resolver finds such words through its index; this gives the rule for one pair, for tools
+/// that judge names without building a resolver. Nicknames, abbreviations and initials are
+/// not counted.
+///
+/// ```
+/// use canonica::rules::{token_similarity, word_similarity, DRIFT};
+/// assert_eq!(word_similarity("tokayev", "tokayev"), 1.0);
+/// let one_typo = token_similarity("kazakstan", "kazakhstan", 1);
+/// assert_eq!(word_similarity("kazakstan", "kazakhstan"), one_typo);
+/// assert_eq!(word_similarity("tokajew", "tokayev"), DRIFT);
+/// assert_eq!(word_similarity("rok", "roc"), 0.0); // too short for a typo
+/// assert_eq!(word_similarity("luanda", "^luanda"), 0.0); // Latin never meets Han
+/// ```
+pub fn word_similarity(query: &str, word: &str) -> f32 {
+    use crate::normalize::{drift::drift_key, is_lossy_text};
+    if query == word {
+        return 1.0;
+    }
+    if is_lossy_text(query) || is_lossy_text(word) || is_legal_form(word) {
+        return 0.0;
+    }
+    // What the index's bounded edit distance computes (src/distance.rs checks they agree).
+    let edits = strsim::osa_distance(query, word);
+    let typo = if edits <= edit_budget(query.len().max(word.len())) {
+        token_similarity(query, word, edits)
+    } else {
+        0.0
+    };
+    let romanization =
+        query.len().min(word.len()) >= MIN_DRIFT_LEN && drift_key(query) == drift_key(word);
+    if romanization {
+        typo.max(DRIFT)
+    } else {
+        typo
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

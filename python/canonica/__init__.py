@@ -16,7 +16,7 @@ True
 
 import os
 
-from canonica import _core
+from canonica import _core, _frames, _workers
 from canonica._core import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
@@ -54,3 +54,11 @@ __all__ = [
 # A forked child inherits the parent's thread pool but none of its threads: forget it there.
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_core._after_fork)
+
+# What stays in Python: data frames, and which engine's worker runs a task. The compiled core
+# calls these for `resolve_frame`, `resolve_many` and `num_threads`.
+_core._set_hooks(
+    resolve_frame=_frames.resolve_frame,
+    names=_frames.names_to_resolve,
+    worker_engine=_workers.engine,
+)

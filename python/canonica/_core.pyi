@@ -1,6 +1,6 @@
 """Type stubs and documentation of canonica's compiled core."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from typing import Any, Protocol, final
 
@@ -224,6 +224,18 @@ def _knowledge_base_from_jsonl(jsonl: bytes) -> KnowledgeBase: ...
 def _entity_from_json(record: str) -> Entity: ...
 def _match_from_state(state: tuple[Any, ...]) -> Match: ...
 def _mention_from_state(state: tuple[Any, ...]) -> Mention: ...
+def _match_words(text: str) -> list[str]:
+    """The words `text` is matched by: its normalized tokens, those read from a lossy script
+    (Han, kana, Arabic, Hebrew) marked with "^" (`canonica::normalize::match_words`)."""
+
+def _word_similarity(query: str, word: str) -> float:
+    """How alike a query word is to a knowledge-base word by spelling alone: 1 the same word, a
+    typo within the edit budget, another romanization, else 0
+    (`canonica::rules::word_similarity`)."""
+
+def _is_small_word(word: str) -> bool:
+    """A small word ("of", "the", "de"), weighed lightly and left out of acronyms."""
+
 def normalize(text: str) -> str:
     """The normalized form of a text: NFKC and case folded, accents removed, other scripts
     transliterated to Latin, punctuation rules applied, one space between tokens."""
@@ -245,6 +257,14 @@ def num_threads() -> int:
     a Spark, Dask or Ray worker unless set otherwise)."""
 
 def _after_fork() -> None: ...
+def _set_hooks(
+    *,
+    resolve_frame: Callable[[Resolver, Any, str, str, str | None], Any],
+    names: Callable[[Any], Any],
+    worker_engine: Callable[[], str | None],
+) -> None:
+    """Registers the work that stays in Python; called once, by `canonica/__init__.py`."""
+
 def similarity(a: str, b: str) -> float:
     """How alike two names are, in [0, 1], under the same normalization and rules as
     resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
@@ -262,10 +282,14 @@ __all__ = [
     "__version__",
     "_after_fork",
     "_entity_from_json",
+    "_is_small_word",
     "_knowledge_base_from_jsonl",
     "_match_from_state",
+    "_match_words",
     "_mention_from_state",
     "_resolver_from_bytes",
+    "_set_hooks",
+    "_word_similarity",
     "countries",
     "normalize",
     "num_threads",

@@ -1,4 +1,5 @@
-"""Data-frame helpers behind `Resolver.resolve_frame` (pandas and polars)."""
+"""Data-frame helpers behind `Resolver.resolve_frame` and `Resolver.resolve_many` (pandas and
+polars), registered with the compiled core when the package is imported."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ def _output_columns(existing: list[str], prefix: str) -> tuple[str, str, str]:
             "pass prefix= (for example prefix='match_') to keep both"
         )
     return names
+
+
+def names_to_resolve(values: Any) -> Any:
+    """What `resolve_many` reads for `values`: a pandas object's names (see pandas_names), and
+    anything else as it is."""
+    module = getattr(type(values), "__module__", None)
+    if isinstance(module, str) and (module == "pandas" or module.startswith("pandas.")):
+        return pandas_names(values)
+    return values
 
 
 def pandas_names(values: Any) -> Any:

@@ -16,14 +16,18 @@ Names that would mislead are dropped automatically and listed in scripts/countri
 (see resolve_conflicts and short_reason): lossy short transliterations, and keys that several
 countries claim, which stay only with the countries whose claim comes from a primary source.
 
-Run with the project's virtualenv python from anywhere:
+Names are keyed and compared by the compiled core, as the resolver will key and compare them
+(canonica.normalize and the private helpers canonica._core._match_words, _word_similarity and
+_is_small_word); this script keeps no copy of the core's rules. Run it with the project's
+virtualenv python, where `make dev` installed canonica from this checkout, from anywhere:
 
     python scripts/countries/build.py            # writes data/countries.jsonl and dropped.tsv
     python scripts/countries/build.py --check    # builds and compares, writes nothing
 
-The output is deterministic for fixed versions of pycountry, babel and anyascii (see
-requirements.txt beside this file): one JSON object per line, sorted by id, UTF-8,
-ensure_ascii=False.
+The output is deterministic for fixed versions of pycountry and babel (see requirements.txt
+beside this file) and of the core: one JSON object per line, sorted by id, UTF-8,
+ensure_ascii=False. After a change to the core's normalization or matching rules, reinstall
+canonica (`make dev`) and run --check.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from pathlib import Path
 
 try:
     import pycountry
-    from anyascii import anyascii
     from babel import Locale, localedata
     from babel.core import get_global, parse_locale
     from babel.languages import get_official_languages
@@ -48,6 +51,11 @@ except ImportError as exc:  # pragma: no cover - environment problem
         f"missing dependency: {exc.name}; install scripts/countries/requirements.txt "
         "into the virtualenv (pip install -r scripts/countries/requirements.txt)"
     )
+try:
+    import canonica
+    from canonica import _core
+except ImportError:  # pragma: no cover - environment problem
+    sys.exit("canonica is not installed in this virtualenv; run `make dev` first")
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -215,165 +223,35 @@ ENGLISH_SOURCES = {"iso", "alias", "former", "demonym", "historic"}
 # Rwanda; "Amman", Oman's "Аман"; "Manama", Monaco's "Манака"), a bare word, a region.
 REQUIRED_REJECTS = ["Luanda", "Amman", "Manama", "Islands", "West Africa"]
 
-# Mirrors of the crate's matching rules that the 'reject' rule needs (src/index.rs,
-# src/score.rs, src/normalize/fold.rs, src/normalize/drift.rs): words the scorer weighs
-# lightly, how many edits a word may be off, what a typo or another romanization costs, the
-# default threshold, and the scripts whose names are matched only against names in the same
-# kind of script (Han, kana, Arabic, Hebrew). An approximation for one-word-per-word queries,
-# not the scorer: it only decides which non-primary names near a 'reject' name are dropped.
-SMALL_WORDS = {
-    "of",
-    "the",
-    "and",
-    "for",
-    "de",
-    "du",
-    "des",
-    "la",
-    "le",
-    "el",
-    "der",
-    "die",
-    "das",
-    "und",
-    "et",
-}
-MATCH_THRESHOLD = 0.85  # canonica.DEFAULT_THRESHOLD
-DRIFT_SIMILARITY = 0.95  # src/score.rs DRIFT
-LOSSY_RANGES = [
-    (0x0590, 0x05FF),
-    (0xFB1D, 0xFB4F),  # Hebrew
-    (0x0600, 0x06FF),
-    (0x0750, 0x077F),
-    (0x08A0, 0x08FF),
-    (0xFB50, 0xFDFF),
-    (0xFE70, 0xFEFF),
-    (0x3040, 0x30FF),
-    (0x31F0, 0x31FF),
-    (0xFF66, 0xFF9F),  # kana
-    (0x2E80, 0x2FDF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0x20000, 0x2FFFF),
-]
-
 
 # ------------------------------------------------------------------------------------------
-# Normalization (a mirror of the Rust crate's `normalize` + `compact`, used for the checks)
+# Keys, by the compiled core (canonica must be installed in this virtualenv)
 # ------------------------------------------------------------------------------------------
-
-_APOSTROPHES = set("'\u2018\u2019\u201b\u02bc\u02b9\u2032`\u00b4\uff07")
-_PERIODS = set(".\uff0e\u3002\u2024")
-_HYPHENS = set("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2e3a\u2e3b")
-_INVISIBLE = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
-
-
-def _wants_decomposition(c: str) -> bool:
-    o = ord(c)
-    return (
-        o < 0x370
-        or 0x1E00 <= o <= 0x1EFF
-        or 0x2000 <= o <= 0x2BFF
-        or 0xFB00 <= o <= 0xFB06
-        or 0xFF00 <= o <= 0xFFEF
-    )
-
-
-def _is_combining_mark(c: str) -> bool:
-    """unicode_normalization's is_combining_mark: general category Mn, Mc or Me. Not the
-    canonical combining class (unicodedata.combining), which is 0 for most vowel signs of the
-    Brahmic scripts (Devanagari "ा", Bengali "ো", ...): the crate folds those away too."""
-    return unicodedata.category(c) in ("Mn", "Mc", "Me")
-
-
-def _is_lossy_char(c: str) -> bool:
-    """src/normalize/fold.rs is_lossy_script: Han, kana, Arabic, Hebrew."""
-    o = ord(c)
-    return o > 0x7F and any(a <= o <= b for a, b in LOSSY_RANGES)
-
-
-def _fold(text: str) -> list[tuple[str, bool]]:
-    """One character at a time to lowercase ASCII letters/digits, "'" or a separator " ", each
-    with whether it was read from a lossy script."""
-    out: list[tuple[str, bool]] = []
-
-    def emit_ascii(s: str, lossy: bool) -> None:
-        for ch in s:
-            if ch.isascii() and ch.isalnum():
-                out.append((ch.lower(), lossy))
-            elif ch in "'`":
-                out.append(("'", lossy))
-            else:
-                out.append((" ", lossy))
-
-    for c in text:
-        lossy = _is_lossy_char(c)
-        if c.isascii():
-            emit_ascii(c, False)
-        elif c in _INVISIBLE or _is_combining_mark(c):
-            continue
-        elif c in _APOSTROPHES:
-            out.append(("'", lossy))
-        elif c in _PERIODS or c in _HYPHENS or c.isspace() or unicodedata.category(c) == "Cc":
-            out.append((" ", lossy))
-        elif not _wants_decomposition(c):
-            emit_ascii(anyascii(c), lossy)
-        else:
-            for d in unicodedata.normalize("NFKD", c):
-                if d.isascii():
-                    emit_ascii(d, lossy)
-                elif _is_combining_mark(d):
-                    continue
-                elif d in _APOSTROPHES:
-                    out.append(("'", lossy))
-                elif d in _HYPHENS or d.isspace():
-                    out.append((" ", lossy))
-                else:
-                    emit_ascii(anyascii(d), lossy)
-    return out
 
 
 @cache
-def marked_tokens(text: str) -> tuple[tuple[str, bool], ...]:
-    """The crate's tokens of `text`, each with whether it was read from a lossy script (such a
-    token only ever meets tokens of its own kind in the crate)."""
-    tokens = []
-    pieces = _fold(text) + [(" ", False)]
-    word, lossy = "", False
-    for ch, from_lossy in pieces:
-        if ch != " ":
-            word += ch
-            lossy |= from_lossy and ch != "'"
-            continue
-        raw = word
-        if "'" in raw:
-            head, _, tail = raw.rpartition("'")
-            if tail == "s" and head.replace("'", ""):
-                raw = head  # possessive "'s" is dropped
-            raw = raw.replace("'", "")
-        if raw:
-            tokens.append((raw, lossy))
-        word, lossy = "", False
-    return tuple(tokens)
-
-
-def norm_tokens(text: str) -> list[str]:
-    return [t for t, _ in marked_tokens(text)]
+def match_words(text: str) -> tuple[str, ...]:
+    """The words the crate matches `text` by: its normalized tokens, a token read from a lossy
+    script (Han, kana, Arabic, Hebrew) marked "^", since such a token only ever meets tokens of
+    its own kind."""
+    return tuple(_core._match_words(text))
 
 
 @cache
 def nkey(text: str) -> str:
     """Compact normalized key: tokens joined without spaces ("U.A.E." and "UAE" -> "uae")."""
-    return "".join(norm_tokens(text))
+    return canonica.normalize(text).replace(" ", "")
 
 
 @cache
 def ckey(text: str) -> str:
-    """The key two names collide on in the crate: nkey with each token read from a lossy script
-    marked "^" (src/normalize/mod.rs match_text), since such a token never meets a token read
-    from another script: Arabic "سودان" (Sudan) is "^swdn", Odia "ସ୍ୱିଡେନ" (Sweden) "swdn"."""
-    return "".join(("^" if lossy else "") + t for t, lossy in marked_tokens(text))
+    """The key two names collide on in the crate: the match words joined, so that Arabic
+    "سودان" (Sudan) is "^swdn" and Odia "ସ୍ୱିଡେନ" (Sweden) "swdn"."""
+    return "".join(match_words(text))
+
+
+# Apostrophes written in names, for dkey.
+_APOSTROPHES = set("'\u2018\u2019\u201b\u02bc\u02b9\u2032`\u00b4\uff07")
 
 
 def dkey(text: str) -> str:
@@ -404,110 +282,29 @@ def has_unassigned(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cn" for ch in text)
 
 
-def is_lossy(text: str) -> bool:
-    """Every letter is in a script the crate matches only against its own kind (Han, kana,
-    Arabic, Hebrew): a Latin query never meets the name, whatever its transliteration."""
-    letters = [ord(ch) for ch in text if unicodedata.category(ch).startswith("L")]
-    return bool(letters) and all(any(a <= o <= b for a, b in LOSSY_RANGES) for o in letters)
-
-
-def edit_budget(n: int) -> int:
-    """Edits a word of n letters may be off by and still match (src/index.rs, generous side)."""
-    return 0 if n <= 2 else 1 if n <= 7 else 2
-
-
-def osa(a: str, b: str) -> int:
-    """Optimal string alignment distance (edits with adjacent transpositions)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _core_drift_groups() -> list[tuple[str, str]]:
-    """The letter groups of the core's romanization drift key, read from src/normalize/drift.rs
-    (its GROUPS table), so that the build judges names by the key the resolver will use."""
-    source = (ROOT / "src" / "normalize" / "drift.rs").read_text(encoding="utf-8")
-    table = re.search(r"const GROUPS: &\[\(&str, &str\)\] = &\[(.*?)\];", source, re.S)
-    if table is None:
-        sys.exit("src/normalize/drift.rs: the GROUPS table was not found")
-    return re.findall(r'\("([a-z]+)", "([a-z]+)"\)', table.group(1))
-
-
-_DRIFT_GROUPS = _core_drift_groups()
-
-
-def drift_key(word: str) -> str:
-    """Romanization drift key (src/normalize/drift.rs, without the -ev/-ov endings): letter
-    groups spelled one way, q/c/w/y/j/z/x folded, doubled consonants made single."""
-    out, i = [], 0
-    while i < len(word):
-        for src, dst in _DRIFT_GROUPS:
-            if word.startswith(src, i):
-                out.append(dst)
-                i += len(src)
-                break
-        else:
-            c, nxt = word[i], word[i + 1 : i + 2]
-            out.append({"q": "k", "w": "v", "y": "i", "j": "i", "z": "s", "x": "ks"}.get(c, c))
-            if c == "c" and nxt != "h":
-                out[-1] = "k"
-            i += 1
-    folded = ""
-    for c in "".join(out):
-        if not folded.endswith(c) or c in "aeiou" or c.isdigit():
-            folded += c
-    return folded
-
-
-def token_similarity(a: str, b: str, edits: int) -> float:
-    """src/score.rs token_similarity: each edit costs a share of the length, a different first
-    letter costs FIRST_LETTER_PENALTY more in words of up to 7 letters."""
-    n = max(len(a), len(b), 1)
-    per_edit = (0.8 if n <= 5 else 0.75 if n <= 9 else 0.6) / n
-    first = 0.1 if n <= 7 and a[:1] != b[:1] else 0.0
-    return max(0.0, 1.0 - per_edit * edits - first)
-
-
 def reach_score(alias: str, query: str) -> float:
     """An estimate of how well `query` alone would match `alias` in the crate: word for word,
-    small words left out, the weakest pair deciding (equal 1; same romanization-drift key 0.95;
-    a typo within the edit budget token_similarity). 0 for names in lossy scripts, which the
-    crate never compares with Latin text, and for a different number of words."""
-    if is_lossy(alias):
-        return 0.0
-    a = [t for t in norm_tokens(alias) if t not in SMALL_WORDS]
-    q = [t for t in norm_tokens(query) if t not in SMALL_WORDS]
+    small words left out, the weakest pair deciding, each pair related as the crate relates two
+    words (the same word 1; a typo within the edit budget, another romanization; see
+    canonica::rules::word_similarity). 0 for a different number of words. A word read from a
+    lossy script only meets the same word, so a Latin query never meets a Chinese name.
+
+    An approximation for one-word-per-word queries, not the scorer: it only decides which
+    non-primary names near a 'reject' name are dropped."""
+    a = [w for w in match_words(alias) if not _core._is_small_word(w)]
+    q = [w for w in match_words(query) if not _core._is_small_word(w)]
     if not a or not q:
         return 0.0
     if "".join(a) == "".join(q):
         return 1.0
     if len(a) != len(q):
         return 0.0
-    score = 1.0
-    for x, y in zip(q, a, strict=True):
-        if x == y:
-            continue
-        sims = [0.0]
-        edits = osa(x, y)
-        if edits <= edit_budget(max(len(x), len(y))):
-            sims.append(token_similarity(x, y, edits))
-        if len(x) >= 4 and drift_key(x) == drift_key(y):
-            sims.append(DRIFT_SIMILARITY)
-        score = min(score, max(sims))
-    return score
+    return min(_core._word_similarity(x, y) for x, y in zip(q, a, strict=True))
 
 
 def within_reach(alias: str, query: str) -> bool:
     """Whether a query for `query` would likely resolve to a country that has `alias`."""
-    return reach_score(alias, query) >= MATCH_THRESHOLD
+    return reach_score(alias, query) >= canonica.DEFAULT_THRESHOLD
 
 
 # ------------------------------------------------------------------------------------------

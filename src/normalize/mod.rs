@@ -308,6 +308,24 @@ pub(crate) fn compact(key: &str) -> String {
     key.chars().filter(|c| *c != ' ').collect()
 }
 
+/// The words a name is matched by: its normalized tokens, those read from a lossy script (Han,
+/// kana, Arabic, Hebrew) marked with `^`, since they only ever meet words of their own kind.
+/// The index keys a name by these words; without the marks and spaces they are the letters of
+/// [`normalize`].
+///
+/// ```
+/// use canonica::normalize::match_words;
+/// assert_eq!(match_words("盧安達 Luanda"), ["^luanda", "luanda"]);
+/// assert_eq!(match_words("U.A.E. and the UK"), ["uae", "and", "the", "uk"]);
+/// ```
+pub fn match_words(text: &str) -> Vec<String> {
+    Normalizer::new()
+        .tokens(text)
+        .iter()
+        .map(match_text)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,238 @@
+//! Python arguments to core values: paths, texts, optional names, numbers and flags, each
+//! refused with a `CanonicaError` that names the argument; and Python values to JSON and back,
+//! for entity records and their data.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+use crate::errors::error;
+
+/// A file path from a `str` or `os.PathLike`, or a `CanonicaError` naming the wrong type.
+pub(crate) fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
+    obj.extract().map_err(|_| {
+        error(format!(
+            "path must be a str or os.PathLike, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// A Python string as UTF-8, or a `CanonicaError` for strings that cannot be (lone surrogates).
+pub(crate) fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| error(format!("{what} must be a string, not {}", type_name(obj))))?;
+    s.to_str().map(str::to_string).map_err(|_| {
+        error(format!(
+            "{what} is not valid Unicode (it holds a lone surrogate)"
+        ))
+    })
+}
+
+/// A string as Python writes it in a repr: single quotes, escaped.
+pub(crate) fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The name of an object's type, for error messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// True for the values data frames use for "missing": None, NaN, pandas.NA, NaT.
+pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
+    if obj.is_none() {
+        return true;
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return f.value().is_nan();
+    }
+    matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+}
+
+/// An optional name: `None`, NaN, pandas.NA and "" are no name.
+pub(crate) fn optional_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<String>> {
+    if is_missing(obj) {
+        return Ok(None);
+    }
+    let text = text_of(obj, what)?;
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// An optional `kind` argument: None or a string.
+pub(crate) fn kind_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => text_of(o, "kind").map(Some),
+    }
+}
+
+/// An optional number in [0, 1] (`threshold`, `margin`): None, or anything `float()` accepts
+/// except strings and bools; the range itself is checked by the core.
+pub(crate) fn unit_of(obj: Option<&Bound<'_, PyAny>>, what: &str, default: f64) -> PyResult<f64> {
+    match obj {
+        None => Ok(default),
+        Some(o) if o.is_none() => Ok(default),
+        Some(o) if o.is_instance_of::<PyString>() => Err(error(format!(
+            "{what} must be a number between 0 and 1, not a string"
+        ))),
+        Some(o) if o.is_instance_of::<PyBool>() => Err(error(format!(
+            "{what} must be a number between 0 and 1, not bool"
+        ))),
+        Some(o) => o.extract::<f64>().map_err(|_| {
+            error(format!(
+                "{what} must be a number between 0 and 1, not {}",
+                type_name(o)
+            ))
+        }),
+    }
+}
+
+/// A whole-number argument (`limit`, the number of threads): a Python int that fits in 64 bits.
+pub(crate) fn whole_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if obj.is_instance_of::<PyBool>() || obj.is_instance_of::<PyFloat>() {
+        return Err(error(format!(
+            "{what} must be a whole number, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<i64>().map_err(|_| {
+        error(format!(
+            "{what} must be a whole number that fits in 64 bits, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// A flag argument: True or False.
+pub(crate) fn flag_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
+    obj.cast::<PyBool>().map(|b| b.is_true()).map_err(|_| {
+        error(format!(
+            "{what} must be True or False, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// Argument types whose conversion errors are `CanonicaError`s naming the argument, for
+/// arguments with a default (the others take `&Bound<PyAny>` and convert it themselves).
+macro_rules! argument {
+    ($(#[$doc:meta])* $name:ident($inner:ty) = $convert:ident, $what:literal) => {
+        $(#[$doc])*
+        pub(crate) struct $name(pub(crate) $inner);
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $name {
+            type Error = PyErr;
+
+            fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                $convert(&obj, $what).map($name)
+            }
+        }
+    };
+}
+
+argument!(
+    /// `limit` of `candidates`.
+    Limit(i64) = whole_of, "limit"
+);
+argument!(
+    /// `overlapping` of `link`.
+    Overlapping(bool) = flag_of, "overlapping"
+);
+argument!(
+    /// `fuzzy` of `link`.
+    Fuzzy(bool) = flag_of, "fuzzy"
+);
+
+/// The bytes of a saved resolver: bytes, bytearray or memoryview.
+pub(crate) fn bytes_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(error("a saved resolver is bytes, not a string"));
+    }
+    obj.extract::<Vec<u8>>()
+        .or_else(|_| {
+            obj.py()
+                .import("builtins")?
+                .getattr("bytes")?
+                .call1((obj,))?
+                .extract::<Vec<u8>>()
+        })
+        .map_err(|_: PyErr| error(format!("a saved resolver is bytes, not {}", type_name(obj))))
+}
+
+/// A Python value as JSON. NaN and the other missing markers of data frames become null.
+pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > 100 {
+        return Err(error("data is nested more than 100 levels deep"));
+    }
+    if is_missing(obj) {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(text_of(obj, "a value")?));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| error(format!("the number {} cannot be stored", f.value())));
+    }
+    if let Ok(i) = obj.extract::<i64>() {
+        return Ok(Value::Number(i.into()));
+    }
+    if let Ok(i) = obj.extract::<u64>() {
+        return Ok(Value::Number(i.into()));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let key = text_of(&k, "a key")?;
+            map.insert(key, to_json(&v, depth + 1)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: PyResult<Vec<Value>> =
+            obj.try_iter()?.map(|v| to_json(&v?, depth + 1)).collect();
+        return Ok(Value::Array(items?));
+    }
+    Err(error(format!(
+        "a value of type {} cannot be stored",
+        type_name(obj)
+    )))
+}
+
+/// JSON as a Python value.
+pub(crate) fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(from_json(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, from_json(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}

@@ -1,0 +1,284 @@
+//! The knowledge base and its entities: thin wrappers over `canonica::KnowledgeBase` and
+//! `canonica::Entity`, records converted from Python values through JSON.
+
+use std::sync::{RwLock, RwLockReadGuard};
+
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use serde_json::{Map, Value};
+
+use crate::convert::{from_json, path_of, quote, text_of, to_json, type_name};
+use crate::errors::{error, guard, run_detached, to_py_err};
+use crate::pickle;
+
+/// One entity of a knowledge base.
+#[pyclass(module = "canonica._core", frozen, name = "Entity")]
+pub(crate) struct PyEntity {
+    pub(crate) inner: canonica::Entity,
+}
+
+#[pymethods]
+impl PyEntity {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+    #[getter]
+    fn aliases(&self) -> Vec<String> {
+        self.inner.aliases.clone()
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.inner.kind.as_deref()
+    }
+    #[getter]
+    fn weight(&self) -> f64 {
+        self.inner.weight
+    }
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_json(py, &Value::Object(self.inner.data.clone()))
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Entity(id={}, name={})",
+            quote(&self.inner.id),
+            quote(&self.inner.name)
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyEntity>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<pickle::Reduced<'py, (String,)>> {
+        pickle::reduce_entity(py, &self.inner)
+    }
+}
+
+/// Builds a core entity from Python arguments.
+fn entity_from_args(
+    id: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyAny>,
+    aliases: Option<&Bound<'_, PyAny>>,
+    kind: Option<&Bound<'_, PyAny>>,
+    weight: Option<&Bound<'_, PyAny>>,
+    data: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Value> {
+    let mut record = Map::new();
+    record.insert("id".into(), to_json(id, 0)?);
+    record.insert("name".into(), to_json(name, 0)?);
+    if let Some(aliases) = aliases {
+        if aliases.is_instance_of::<PyString>() {
+            return Err(error(
+                "aliases must be a list of strings, not a single string",
+            ));
+        }
+        let items: PyResult<Vec<Value>> = aliases
+            .try_iter()
+            .map_err(|_| {
+                error(format!(
+                    "aliases must be a list of strings, not {}",
+                    type_name(aliases)
+                ))
+            })?
+            .map(|a| to_json(&a?, 1))
+            .collect();
+        record.insert("aliases".into(), Value::Array(items?));
+    }
+    if let Some(kind) = kind {
+        record.insert("kind".into(), to_json(kind, 0)?);
+    }
+    if let Some(weight) = weight {
+        record.insert("weight".into(), to_json(weight, 0)?);
+    }
+    if let Some(data) = data {
+        record.insert("data".into(), to_json(data, 0)?);
+    }
+    Ok(Value::Object(record))
+}
+
+/// A validated set of entities, each with a unique id.
+#[pyclass(module = "canonica._core", frozen, name = "KnowledgeBase")]
+pub(crate) struct PyKnowledgeBase {
+    inner: RwLock<canonica::KnowledgeBase>,
+}
+
+impl PyKnowledgeBase {
+    pub(crate) fn wrap(kb: canonica::KnowledgeBase) -> PyKnowledgeBase {
+        PyKnowledgeBase {
+            inner: RwLock::new(kb),
+        }
+    }
+
+    /// The knowledge base, for reading. Core calls under the lock are guarded, so no panic
+    /// unwinds through it; a poisoned lock is read all the same.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, canonica::KnowledgeBase> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the knowledge base, for a resolver to index.
+    pub(crate) fn snapshot(&self) -> canonica::KnowledgeBase {
+        self.read().clone()
+    }
+}
+
+#[pymethods]
+impl PyKnowledgeBase {
+    #[new]
+    fn new() -> PyKnowledgeBase {
+        PyKnowledgeBase::wrap(canonica::KnowledgeBase::new())
+    }
+
+    /// Rows: an iterable of dicts, or a pandas or polars DataFrame.
+    #[staticmethod]
+    fn from_records(py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let rows = if rows.hasattr("to_dicts")? {
+            rows.call_method0("to_dicts")?
+        } else if rows.hasattr("to_dict")? && rows.hasattr("columns")? {
+            rows.call_method1("to_dict", ("records",))?
+        } else if rows.is_instance_of::<PyDict>() {
+            return Err(error(
+                "rows must be an iterable of dicts, not a single dict; wrap it in a list",
+            ));
+        } else if rows.is_instance_of::<PyString>() {
+            return Err(error("rows must be an iterable of dicts, not str"));
+        } else {
+            rows.clone()
+        };
+        let mut records = Vec::new();
+        for (i, row) in rows
+            .try_iter()
+            .map_err(|_| {
+                error(format!(
+                    "rows must be an iterable of dicts, not {}",
+                    type_name(&rows)
+                ))
+            })?
+            .enumerate()
+        {
+            let row = row?;
+            if !row.is_instance_of::<PyDict>() {
+                return Err(error(format!(
+                    "record {}: expected a dict, found {}",
+                    i + 1,
+                    type_name(&row)
+                )));
+            }
+            records.push(
+                to_json(&row, 0)
+                    .map_err(|e| error(format!("record {}: {}", i + 1, e.value(py))))?,
+            );
+        }
+        let kb = guard(|| canonica::KnowledgeBase::from_records(&records))?.map_err(to_py_err)?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    fn from_jsonl(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let path = path_of(path)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_jsonl(&path))?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    fn from_json(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
+        let path = path_of(path)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_json(&path))?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[staticmethod]
+    #[pyo3(
+        signature = (path, delimiter=None, alias_separator=None),
+        text_signature = "(path, delimiter=',', alias_separator='|')"
+    )]
+    fn from_csv(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        delimiter: Option<&Bound<'_, PyAny>>,
+        alias_separator: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyKnowledgeBase> {
+        // An option left out keeps the core's default.
+        let mut options = canonica::CsvOptions::default();
+        if let Some(delimiter) = delimiter {
+            let delimiter = text_of(delimiter, "the delimiter")?;
+            options.delimiter = match delimiter.as_bytes() {
+                [b] => *b,
+                _ => {
+                    return Err(error(format!(
+                        "the delimiter must be one ASCII character, not {delimiter:?}"
+                    )))
+                }
+            };
+        }
+        if let Some(separator) = alias_separator {
+            options.alias_separator = text_of(separator, "the alias separator")?;
+        }
+        let path = path_of(path)?;
+        let kb = run_detached(py, || canonica::KnowledgeBase::from_csv(&path, &options))?;
+        Ok(PyKnowledgeBase::wrap(kb))
+    }
+
+    #[pyo3(signature = (id, name, aliases=None, kind=None, weight=None, data=None))]
+    fn add(
+        &self,
+        id: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        aliases: Option<&Bound<'_, PyAny>>,
+        kind: Option<&Bound<'_, PyAny>>,
+        weight: Option<&Bound<'_, PyAny>>,
+        data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let record = entity_from_args(id, name, aliases, kind, weight, data)?;
+        let mut kb = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        guard(|| canonica::Entity::from_json(&record).and_then(|e| kb.add(e)))?.map_err(to_py_err)
+    }
+
+    fn __len__(&self) -> usize {
+        self.read().len()
+    }
+
+    fn __getitem__(&self, id: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
+        let kb = self.read();
+        id.cast::<PyString>()
+            .ok()
+            .and_then(|s| kb.get(s.to_str().ok()?))
+            .map(|e| PyEntity { inner: e.clone() })
+            .ok_or_else(|| PyKeyError::new_err(id.clone().unbind()))
+    }
+
+    /// False for anything that is not the id of an entity, strings or not.
+    fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
+        let kb = self.read();
+        id.cast::<PyString>()
+            .ok()
+            .and_then(|s| kb.get(s.to_str().ok()?).map(|_| ()))
+            .is_some()
+    }
+
+    /// The entities in the order they were added.
+    fn entities(&self) -> Vec<PyEntity> {
+        let kb = self.read();
+        kb.entities()
+            .iter()
+            .map(|e| PyEntity { inner: e.clone() })
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("KnowledgeBase({} entities)", self.__len__())
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<pickle::Reduced<'py, (Bound<'py, PyBytes>,)>> {
+        pickle::reduce_knowledge_base(py, self)
+    }
+}

@@ -1,0 +1,244 @@
+//! The resolver: a thin wrapper over `canonica::Resolver`. Arguments are converted here and
+//! the work runs in the core with the GIL released; what stays in Python (data frames, which
+//! engine's worker runs a task) is reached through the hooks the package registers.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use crate::arrow::ArrowNames;
+use crate::convert::{
+    bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, Fuzzy, Limit,
+    Overlapping,
+};
+use crate::errors::{error, guard, run_detached};
+use crate::hooks;
+use crate::knowledge_base::PyKnowledgeBase;
+use crate::pickle;
+use crate::results::{to_mentions, wrap_match, PyMatch, PyMention};
+use crate::threads::use_worker_default;
+
+/// Resolves names to the entities of a knowledge base.
+#[pyclass(module = "canonica._core", frozen, name = "Resolver")]
+pub(crate) struct PyResolver {
+    inner: canonica::Resolver,
+}
+
+#[pymethods]
+impl PyResolver {
+    #[new]
+    #[pyo3(signature = (kb, threshold=None, margin=None))]
+    fn new(
+        py: Python<'_>,
+        kb: &Bound<'_, PyAny>,
+        threshold: Option<&Bound<'_, PyAny>>,
+        margin: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyResolver> {
+        let kb = kb
+            .cast::<PyKnowledgeBase>()
+            .map_err(|_| {
+                error(format!(
+                    "kb must be a KnowledgeBase, not {}; build one with \
+                     KnowledgeBase.from_records(rows)",
+                    type_name(kb)
+                ))
+            })?
+            .get()
+            .snapshot();
+        let builder = canonica::Resolver::builder()
+            .threshold(unit_of(
+                threshold,
+                "threshold",
+                canonica::DEFAULT_THRESHOLD,
+            )?)
+            .margin(unit_of(margin, "margin", canonica::DEFAULT_MARGIN)?);
+        let inner = run_detached(py, || builder.build(kb))?;
+        Ok(PyResolver { inner })
+    }
+
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.inner.threshold()
+    }
+
+    #[getter]
+    fn margin(&self) -> f64 {
+        self.inner.margin()
+    }
+
+    #[getter]
+    fn knowledge_base(&self) -> PyKnowledgeBase {
+        PyKnowledgeBase::wrap(self.inner.knowledge_base().clone())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.knowledge_base().len()
+    }
+
+    #[pyo3(signature = (name, kind=None))]
+    fn resolve(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        kind: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<PyMatch>> {
+        let kind = kind_of(kind)?;
+        let Some(name) = optional_text(name, "the name")? else {
+            return Ok(None);
+        };
+        let found = py.detach(|| guard(|| self.inner.resolve(&name, kind.as_deref())))?;
+        Ok(wrap_match(found))
+    }
+
+    #[pyo3(signature = (names, kind=None))]
+    fn resolve_many(
+        &self,
+        py: Python<'_>,
+        names: &Bound<'_, PyAny>,
+        kind: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Option<PyMatch>>> {
+        let kind_text = kind_of(kind)?;
+        if names.is_instance_of::<PyString>() {
+            return Err(error(
+                "names must be a list of strings, not a single string",
+            ));
+        }
+        // Data frames' columns as the package's hook reads them; anything else as it is.
+        let names = &hooks::names(py, names)?;
+        use_worker_default(py)?;
+        if let Some(source) = ArrowNames::from_py(names)? {
+            let source = source.map_err(error)?;
+            let texts = guard(|| source.texts())?.map_err(error)?;
+            let found = py.detach(|| {
+                guard(|| {
+                    self.inner
+                        .resolve_many_optional(&texts, kind_text.as_deref())
+                })
+            })?;
+            return Ok(found.into_iter().map(wrap_match).collect());
+        }
+        let mut texts: Vec<Option<String>> = Vec::new();
+        let iter = names
+            .try_iter()
+            .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
+        for (i, item) in iter.enumerate() {
+            texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
+        }
+        let found = py.detach(|| {
+            guard(|| {
+                self.inner
+                    .resolve_many_optional(&texts, kind_text.as_deref())
+            })
+        })?;
+        Ok(found.into_iter().map(wrap_match).collect())
+    }
+
+    #[pyo3(
+        signature = (name, limit=Limit(5), kind=None),
+        text_signature = "($self, name, limit=5, kind=None)"
+    )]
+    fn candidates(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        limit: Limit,
+        kind: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyMatch>> {
+        let kind = kind_of(kind)?;
+        let Limit(limit) = limit;
+        if limit < 0 {
+            return Err(error(format!("limit must be zero or more, not {limit}")));
+        }
+        let Some(name) = optional_text(name, "the name")? else {
+            return Ok(Vec::new());
+        };
+        let found = py.detach(|| {
+            guard(|| {
+                self.inner
+                    .candidates(&name, limit as usize, kind.as_deref())
+            })
+        })?;
+        Ok(found.into_iter().map(|inner| PyMatch { inner }).collect())
+    }
+
+    #[pyo3(
+        signature = (text, kind=None, overlapping=Overlapping(false), fuzzy=Fuzzy(false)),
+        text_signature = "($self, text, kind=None, overlapping=False, fuzzy=False)"
+    )]
+    fn link(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        kind: Option<&Bound<'_, PyAny>>,
+        overlapping: Overlapping,
+        fuzzy: Fuzzy,
+    ) -> PyResult<Vec<PyMention>> {
+        let options = canonica::LinkOptions {
+            kind: kind_of(kind)?,
+            overlapping: overlapping.0,
+            fuzzy: fuzzy.0,
+        };
+        let text = text_of(text, "the text")?;
+        py.detach(|| {
+            guard(|| to_mentions(&text, self.inner.link_spans(&text, &options), &self.inner))
+        })
+    }
+
+    #[pyo3(
+        signature = (df, column, prefix=None, kind=None),
+        text_signature = "(self, df, column, prefix='', kind=None)"
+    )]
+    fn resolve_frame<'py>(
+        slf: &Bound<'py, Self>,
+        df: &Bound<'py, PyAny>,
+        column: &Bound<'py, PyAny>,
+        prefix: Option<&Bound<'py, PyAny>>,
+        kind: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let column = text_of(column, "the column")?;
+        let prefix = match prefix {
+            Some(prefix) => text_of(prefix, "the prefix")?,
+            None => String::new(),
+        };
+        let kind = kind_of(kind)?;
+        hooks::resolve_frame(slf, df, column, prefix, kind)
+    }
+
+    fn save(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<()> {
+        let path = path_of(path)?;
+        run_detached(py, || self.inner.save(&path))
+    }
+
+    #[staticmethod]
+    fn load(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
+        let path = path_of(path)?;
+        let inner = run_detached(py, || canonica::Resolver::load(&path))?;
+        Ok(PyResolver { inner })
+    }
+
+    pub(crate) fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| guard(|| self.inner.to_bytes()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    pub(crate) fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
+        let data = bytes_of(data)?;
+        let inner = run_detached(py, || canonica::Resolver::from_bytes(&data))?;
+        Ok(PyResolver { inner })
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<pickle::Reduced<'py, (Bound<'py, PyBytes>,)>> {
+        pickle::reduce_resolver(py, self)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Resolver({} entities, threshold={})",
+            self.inner.knowledge_base().len(),
+            self.inner.threshold()
+        )
+    }
+}

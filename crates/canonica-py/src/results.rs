@@ -1,0 +1,160 @@
+//! What resolving and linking give back: `Match` and `Mention`.
+
+use pyo3::prelude::*;
+
+use crate::convert::quote;
+use crate::pickle;
+
+/// One entity a name resolved to.
+#[pyclass(module = "canonica._core", frozen, name = "Match")]
+pub(crate) struct PyMatch {
+    pub(crate) inner: canonica::Match,
+}
+
+#[pymethods]
+impl PyMatch {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+    #[getter]
+    fn score(&self) -> f64 {
+        self.inner.score
+    }
+    #[getter]
+    fn alias(&self) -> &str {
+        &self.inner.alias
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.inner.kind.as_deref()
+    }
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.inner.method.as_str()
+    }
+    #[getter]
+    fn evidence(&self) -> &str {
+        &self.inner.evidence
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Match(id={}, name={}, score={}, alias={})",
+            quote(&self.inner.id),
+            quote(&self.inner.name),
+            self.inner.score,
+            quote(&self.inner.alias)
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyMatch>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<pickle::Reduced<'py, (pickle::MatchState,)>> {
+        pickle::reduce_match(py, &self.inner)
+    }
+}
+
+/// A match of the core, when there is one, as a Python `Match`.
+pub(crate) fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
+    m.map(|inner| PyMatch { inner })
+}
+
+/// One mention of an entity in a text; `start` and `end` are code-point offsets, so that
+/// `text[m.start:m.end] == m.text`.
+#[pyclass(module = "canonica._core", frozen, name = "Mention")]
+#[derive(PartialEq)]
+pub(crate) struct PyMention {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) text: String,
+    pub(crate) score: f64,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) kind: Option<String>,
+}
+
+#[pymethods]
+impl PyMention {
+    #[getter]
+    fn start(&self) -> usize {
+        self.start
+    }
+    #[getter]
+    fn end(&self) -> usize {
+        self.end
+    }
+    #[getter]
+    fn text(&self) -> &str {
+        &self.text
+    }
+    #[getter]
+    fn id(&self) -> &str {
+        &self.id
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+    #[getter]
+    fn score(&self) -> f64 {
+        self.score
+    }
+    #[getter]
+    fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Mention(start={}, end={}, text={}, id={}, score={})",
+            self.start,
+            self.end,
+            quote(&self.text),
+            quote(&self.id),
+            self.score
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyMention>().is_ok_and(|o| *o.get() == *self)
+    }
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<pickle::Reduced<'py, (pickle::MentionState,)>> {
+        pickle::reduce_mention(py, self)
+    }
+}
+
+/// Linked spans (byte offsets) to mentions with code-point offsets. Overlapping mentions come
+/// out of order, so offsets are looked up in the list of character starts.
+pub(crate) fn to_mentions(
+    text: &str,
+    spans: Vec<canonica::LinkedSpan>,
+    resolver: &canonica::Resolver,
+) -> Vec<PyMention> {
+    let char_starts: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
+    let at = |byte: usize| char_starts.partition_point(|&b| (b as usize) < byte);
+    let mut out = Vec::with_capacity(spans.len());
+    let entities = resolver.knowledge_base().entities();
+    for span in spans {
+        let entity = &entities[span.entity];
+        out.push(PyMention {
+            start: at(span.start),
+            end: at(span.end),
+            text: text[span.start..span.end].to_string(),
+            score: span.score,
+            id: entity.id.clone(),
+            name: entity.name.clone(),
+            kind: entity.kind.clone(),
+        });
+    }
+    out
+}
