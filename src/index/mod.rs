@@ -82,7 +82,8 @@ pub(crate) struct NearWord {
 pub(crate) struct SpanCandidates<I, J> {
     /// The aliases whose whole key the span is.
     pub aliases: I,
-    /// The aliases whose key the span is once their legal forms are left out.
+    /// The aliases whose key the span is once their legal forms and leading article are left
+    /// out.
     pub without_legal_form: J,
     /// True when a longer name starts with the span.
     pub longer: bool,
@@ -157,8 +158,9 @@ pub(crate) struct Index {
     /// neither, which linking learns from one small table instead of two large ones. Derived
     /// from the keys, not saved.
     span_filter: Vec<u64>,
-    /// Linking: the keys of the names that carry a legal form, without it ("deutsche bank" for
-    /// "Deutsche Bank AG"), to their aliases. Derived from the aliases, not saved.
+    /// Linking: the keys of the names that carry a legal form or a leading article, without them
+    /// ("deutsche bank" for "Deutsche Bank AG", "coca cola" for "The Coca-Cola Company"), to
+    /// their aliases. Derived from the aliases, not saved.
     bare: HashedKeys,
     /// The first words of those keys, as `prefixes` holds them for the others. Derived.
     bare_prefixes: HashedKeys,
@@ -414,6 +416,10 @@ impl Index {
     }
 }
 
+/// An article a name may start with that a text leaves out ("The Coca-Cola Company" is
+/// "Coca-Cola" in a sentence).
+const LEADING_ARTICLE: &str = "the";
+
 impl Index {
     /// Fills the tables derived from the saved ones, after building and after loading alike, so
     /// that they never disagree with what they are derived from.
@@ -424,9 +430,6 @@ impl Index {
         let mut words: Vec<&str> = Vec::new();
         for a in 0..self.alias_tokens.len() as u32 {
             let tokens = self.alias_tokens.get(a);
-            if !tokens.iter().any(|&v| is_legal_form(self.vocab.get(v))) {
-                continue;
-            }
             words.clear();
             words.extend(
                 tokens
@@ -434,7 +437,10 @@ impl Index {
                     .map(|&v| self.vocab.get(v))
                     .filter(|w| !is_legal_form(w)),
             );
-            if words.is_empty() || words.len() > MAX_SPAN {
+            if words.len() > 2 && words[0] == LEADING_ARTICLE {
+                words.remove(0);
+            }
+            if words.is_empty() || words.len() == tokens.len() || words.len() > MAX_SPAN {
                 continue;
             }
             bare.push((hash_bytes(words.join(" ").as_bytes()), a));
