@@ -63,8 +63,39 @@ class _Terminated(BaseException):
     """Raised by the SIGTERM handler, so that cleanup runs as for Ctrl-C."""
 
 
+# The signal that interrupted the run, if one did. A handler's exception can be lost when the
+# signal arrives while Python runs a finalizer (the garbage collector, during the conversion of a
+# large result): the flag is checked again before an output file replaces its predecessor and
+# before the command reports success.
+_signalled: int | None = None
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGTERM
     raise _Terminated
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGINT
+    raise KeyboardInterrupt
+
+
+def _unraisable(info: Any) -> None:
+    """Keeps quiet about a signal's exception lost in a finalizer (the flag carries it on);
+    anything else goes to Python's own report."""
+    if _signalled is not None and isinstance(info.exc_value, (_Terminated, KeyboardInterrupt)):
+        return
+    sys.__unraisablehook__(info)
+
+
+def _raise_if_signalled() -> None:
+    """Raises the exception of a signal that arrived, in case its handler's was lost."""
+    if _signalled == signal.SIGTERM:
+        raise _Terminated
+    if _signalled == signal.SIGINT:
+        raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,6 +438,7 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode(path))
+        _raise_if_signalled()
         os.replace(temporary, path)
     except BaseException as exc:
         if not isinstance(exc, FileExistsError):  # never another writer's file
@@ -713,9 +745,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     command: Callable[[argparse.Namespace], int] = args.func
-    previous_sigterm = _handle_sigterm()
+    global _signalled
+    _signalled = None
+    previous = _handle_signals()
+    previous_unraisable = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     try:
-        return command(args)
+        code = command(args)
+        _raise_if_signalled()
+        return code
     except KeyboardInterrupt:
         return 130
     except _Terminated:
@@ -727,14 +765,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
         return 1
     finally:
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
+        sys.unraisablehook = previous_unraisable
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _handle_sigterm() -> Any:
-    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed); returns the
-    handler it replaced, or None when signals cannot be handled here (not the main thread)."""
+def _handle_signals() -> dict[int, Any]:
+    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed), and both note
+    that they came; returns the handlers replaced, none when signals cannot be handled here (not
+    the main thread)."""
+    previous: dict[int, Any] = {}
     try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
     except (ValueError, OSError):
-        return None
+        pass
+    return previous
