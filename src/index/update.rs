@@ -373,12 +373,12 @@ impl Index {
         let source = AliasSource::from_code(self.alias_source[a as usize]);
         let tokens = self.alias_tokens.get(a);
         for t in distinct(posted(tokens)) {
-            c.posted[t as usize] -= 1;
+            c.posted[t as usize] = c.posted[t as usize].saturating_sub(1);
         }
         for t in distinct(tokens) {
-            c.alias_refs[t as usize] -= 1;
+            c.alias_refs[t as usize] = c.alias_refs[t as usize].saturating_sub(1);
             if source != Some(AliasSource::Acronym) {
-                c.name_refs[t as usize] -= 1;
+                c.name_refs[t as usize] = c.name_refs[t as usize].saturating_sub(1);
                 if c.name_refs[t as usize] == 0 {
                     c.dirty_acronyms.insert(self.vocab.get(t).to_string());
                 }
