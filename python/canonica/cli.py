@@ -589,6 +589,60 @@ def _delimiter(value: str) -> str:
     return value
 
 
+def _read_records(path: str) -> canonica.KnowledgeBase:
+    """The records of a changes file, read by its extension as a knowledge base is."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".json":
+        return canonica.KnowledgeBase.from_json(path)
+    if extension == ".csv":
+        return canonica.KnowledgeBase.from_csv(path)
+    if extension == ".tsv":
+        return canonica.KnowledgeBase.from_csv(path, delimiter="\t")
+    return canonica.KnowledgeBase.from_jsonl(path)
+
+
+def _read_ids(path: str) -> list[str]:
+    """The ids of a removals file: JSON Lines records with an `id` (.jsonl, .ndjson), or one id
+    per line; blank lines are skipped."""
+    ids: list[str] = []
+    with open(path, "rb") as f:
+        for number, line in enumerate(_decoded_lines(f, path), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if not path.lower().endswith(_JSONL_EXTENSIONS):
+                ids.append(line)
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise CliError(f"{path}, line {number}: malformed JSON ({exc.args[0]})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise CliError(f"{path}, line {number}, field 'id': expected a record with an id")
+            ids.append(record["id"])
+    return ids
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    resolver = load_resolver(args.kb, args.threshold)
+    # Each file is one atomic call; nothing is written unless every call succeeds.
+    for path in args.remove or []:
+        try:
+            resolver.remove(_read_ids(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    for path in args.update or []:
+        resolver.update(_read_records(path))
+    for path in args.add or []:
+        try:
+            resolver.add(_read_records(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    resolver.save(args.output)
+    sys.stderr.write(f"{PROG}: {len(resolver)} entities saved to {args.output}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `canonica` command."""
     parser = argparse.ArgumentParser(
@@ -693,6 +747,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     link.add_argument("-o", "--output", metavar="OUT", help="write here (atomically)")
     link.set_defaults(func=_cmd_link)
+
+    update = commands.add_parser(
+        "update",
+        help="add, update and remove entities of a knowledge base, and save the resolver",
+        description=(
+            "Apply changes to a knowledge base and save the resolver (the binary format "
+            "Resolver.save writes, which --kb reads back): --remove FILE removes the ids it "
+            "lists (one per line, or JSON Lines records with an id), --update FILE replaces or "
+            "adds its records, --add FILE adds its records, whose ids must be new. Records files "
+            "are read by extension as --kb is (JSON Lines by default). Files apply in that "
+            "order; the output is written only when every change succeeded, atomically, so -o "
+            "may name the --kb file itself."
+        ),
+    )
+    update.add_argument(
+        "--kb",
+        required=True,
+        metavar="PATH",
+        help=f"the knowledge base or saved resolver to change, or '{BUILTIN_COUNTRIES}'",
+    )
+    update.add_argument("--add", action="append", metavar="FILE", help="records to add")
+    update.add_argument(
+        "--update", action="append", metavar="FILE", help="records to replace or add"
+    )
+    update.add_argument("--remove", action="append", metavar="FILE", help="ids to remove")
+    update.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help="the saved resolver's threshold (default: the --kb resolver's, or the default)",
+    )
+    update.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="the saved resolver to write"
+    )
+    update.set_defaults(func=_cmd_update)
 
     normalize = commands.add_parser(
         "normalize",
