@@ -132,6 +132,9 @@ pub(crate) struct Query {
 /// another name: "盧安達" is Rwanda and reads "Luanda". So a name with Han characters meets
 /// persons only; kana ("トヨタ", "toyota") meet every kind.
 fn romanized_key(name: &str, tokens: &[Token]) -> Option<(String, bool)> {
+    if !tokens.iter().all(|t| t.lossy) {
+        return None;
+    }
     let letters = name.chars().filter(|c| c.is_alphanumeric());
     let han_or_kana = letters.clone().filter(|&c| is_han_or_kana(c)).count();
     if han_or_kana < MIN_ROMANIZED_CHARS || !letters.clone().all(is_han_or_kana) {

@@ -106,19 +106,21 @@ fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
     if edits == 0 || word.is_empty() || word.len() > MAX_FUZZY_TOKEN_LEN {
         return;
     }
-    let mut hashes: Vec<u64> = Vec::with_capacity(word.len() * word.len());
-    let mut buf: Vec<u8> = Vec::with_capacity(word.len());
-    for i in 0..word.len() {
-        buf.clear();
-        buf.extend_from_slice(&word[..i]);
-        buf.extend_from_slice(&word[i + 1..]);
-        hashes.push(hash_bytes(&buf));
+    let n = word.len();
+    let mut hashes: Vec<u64> = Vec::with_capacity(n * (n + 1) / 2);
+    // Words are at most MAX_FUZZY_TOKEN_LEN bytes: the deletes are made in a buffer on the stack.
+    let mut one = [0u8; MAX_FUZZY_TOKEN_LEN];
+    let mut two = [0u8; MAX_FUZZY_TOKEN_LEN];
+    for i in 0..n {
+        one[..i].copy_from_slice(&word[..i]);
+        one[i..n - 1].copy_from_slice(&word[i + 1..]);
+        hashes.push(hash_bytes(&one[..n - 1]));
         if edits >= 2 {
             // Deleting j after i covers every pair once (j >= i in the shorter word).
-            for j in i..buf.len() {
-                let mut two = buf.clone();
-                two.remove(j);
-                hashes.push(hash_bytes(&two));
+            for j in i..n - 1 {
+                two[..j].copy_from_slice(&one[..j]);
+                two[j..n - 2].copy_from_slice(&one[j + 1..n - 1]);
+                hashes.push(hash_bytes(&two[..n - 2]));
             }
         }
     }
@@ -347,11 +349,16 @@ impl Index {
             .into_iter()
             .filter(|&id| self.is_used(id))
             .filter_map(|id| {
+                // The length rules most candidates out before their text is read.
+                let len = self.vocab.len_of(id);
+                let budget = edit_budget(len.max(token.len()));
+                if len.abs_diff(token.len()) > budget {
+                    return None;
+                }
                 let candidate = self.vocab.get(id);
                 if candidate == token {
                     return None;
                 }
-                let budget = edit_budget(candidate.len().max(token.len()));
                 bounded_osa(token.as_bytes(), candidate.as_bytes(), budget)
                     .map(|edits| NearWord { token: id, edits })
             })
