@@ -154,7 +154,11 @@ impl Query {
     /// Analyzes `name` into its whole keys; `None` when it has no letters or digits. Its words
     /// are read ([`Query::read_words`]) only when the keys do not settle the answer.
     pub fn analyze(name: &str, normalizer: &Normalizer) -> Option<Query> {
-        let mut tokens = normalizer.tokens(name);
+        Query::from_tokens(name, normalizer.tokens(name))
+    }
+
+    /// [`Query::analyze`] of a name already tokenized.
+    pub fn from_tokens(name: &str, mut tokens: Vec<Token>) -> Option<Query> {
         for t in &mut tokens {
             t.text = match_text(t);
         }

@@ -7,6 +7,8 @@ import pytest
 
 import canonica
 
+from conftest import ROOT
+
 
 @pytest.fixture(scope="module")
 def countries() -> canonica.Resolver:
@@ -109,3 +111,18 @@ def test_similarity_of_different_names(a: str, b: str) -> None:
 def test_similarity_rejects_non_strings() -> None:
     with pytest.raises(canonica.CanonicaError):
         canonica.similarity("a", None)  # type: ignore[arg-type]
+
+
+def test_similarity_scores_stay_as_recorded() -> None:
+    """The pairs `tests/corpus.rs` also reads: every score as recorded, so that making
+    `similarity` faster never changes what it answers."""
+    path = ROOT / "tests" / "data" / "similarity_pairs.tsv"
+    changed = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        a, b, expected = line.split("\t")
+        got = canonica.similarity(a, b)
+        if got != float(expected):
+            changed.append((a, b, got, expected))
+    assert not changed

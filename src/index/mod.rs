@@ -20,6 +20,7 @@
 
 mod build;
 mod flat;
+mod scan;
 mod update;
 
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
@@ -170,6 +171,14 @@ pub(crate) struct Index {
     /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
     /// length are dropped without reading their words. Derived, not saved.
     spelled_lens: Vec<u16>,
+    /// True when the vocabulary is scanned for near words instead of looked up in `deletes` and
+    /// `drift`, which are empty: only in the index of a pairwise comparison, which is never
+    /// saved (see [`Index::build_with`]).
+    scan_vocab: bool,
+    /// When the vocabulary is scanned: the drift key of each token that has one (five letters or
+    /// more, neither a legal form nor lossy), so that a scan compares keys instead of making
+    /// them. Derived, not saved.
+    scan_drift: Vec<Option<String>>,
     /// What live updates changed since the index was built or loaded (see `update`); `None`
     /// until the first change, so that an index that never changes pays nothing for it.
     changes: Option<Box<update::Changes>>,
@@ -340,11 +349,15 @@ impl Index {
     /// two, with their edit distance.
     pub fn fuzzy_tokens(&self, token: &str) -> Vec<NearWord> {
         let mut found: Vec<u32> = Vec::new();
-        for_each_delete(token, edit_budget(token.len()), &mut |h| {
-            found.extend(self.deletes.get(h));
-        });
-        found.sort_unstable();
-        found.dedup();
+        if self.scans() {
+            found.extend(self.scanned_words());
+        } else {
+            for_each_delete(token, edit_budget(token.len()), &mut |h| {
+                found.extend(self.deletes.get(h));
+            });
+            found.sort_unstable();
+            found.dedup();
+        }
         found
             .into_iter()
             .filter(|&id| self.is_used(id))
@@ -372,6 +385,9 @@ impl Index {
             return Vec::new();
         }
         let key = drift_key(token);
+        if self.scans() {
+            return self.scanned_drift(token, &key);
+        }
         self.drift
             .get_str(&key)
             .filter(|&id| {
@@ -479,6 +495,7 @@ impl Index {
     /// that they never disagree with what they are derived from.
     fn derive(&mut self) {
         self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
+        self.derive_scan_drift();
         let mut bare = Vec::new();
         let mut bare_prefixes = Vec::new();
         for a in 0..self.alias_tokens.len() as u32 {
