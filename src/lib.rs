@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod candidates;
+pub mod cluster;
 mod codec;
 mod countries;
 mod distance;
@@ -63,6 +64,10 @@ mod similarity;
 pub mod store;
 pub mod threads;
 
+pub use cluster::{
+    fingerprint, ngram_fingerprint, Cluster, Clusterer, Clustering, Join, Progress,
+    DEFAULT_CLUSTER_THRESHOLD,
+};
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};

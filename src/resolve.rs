@@ -414,6 +414,31 @@ impl Resolver {
             .collect()
     }
 
+    /// The entities `name` scores at least `min_score` against, best first, as their positions
+    /// in the knowledge base with the score: what clustering compares a spelling with.
+    pub(crate) fn scored_entities(&self, name: &str, min_score: f32) -> Vec<(u32, f32)> {
+        let Some(Ranking { ranked, .. }) = self.rank(name, None, min_score, false) else {
+            return Vec::new();
+        };
+        let index = &self.inner.index;
+        ranked
+            .iter()
+            .take_while(|b| b.score >= min_score)
+            .map(|b| (index.alias(b.alias).entity, b.score))
+            .collect()
+    }
+
+    /// How `name` matches the entity at position `entity` of the knowledge base, with its
+    /// evidence; `None` when it does not come near.
+    pub(crate) fn match_entity(&self, name: &str, entity: u32) -> Option<Match> {
+        let Ranking { query, ranked } = self.rank(name, None, CANDIDATES_MIN_SCORE, false)?;
+        let index = &self.inner.index;
+        let best = ranked
+            .iter()
+            .find(|b| index.alias(b.alias).entity == entity)?;
+        Some(self.to_match(&query, best))
+    }
+
     fn entity(&self, best: &Best) -> &Entity {
         let alias = self.inner.index.alias(best.alias);
         &self.inner.kb.entities()[alias.entity as usize]

@@ -23,6 +23,13 @@ pub(crate) struct PyResolver {
     inner: canonica::Resolver,
 }
 
+impl PyResolver {
+    /// The core resolver, for the other bindings (clustering against a knowledge base).
+    pub(crate) fn core(&self) -> &canonica::Resolver {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl PyResolver {
     #[new]
