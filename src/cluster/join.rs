@@ -75,6 +75,46 @@ pub(crate) fn join(pairs: &[Vec<(u32, f32)>], threshold: f32, cohesion: f32) -> 
     Joined { root, joins }
 }
 
+/// After joining, a unit left alone whose words all stand in the names of other units joins
+/// their cluster when those names are all in one cluster and one of them scored at least
+/// `min_score` from it: "Lombardi" joins "Rosa Lombardi" when no other Lombardi is in the
+/// column, and stays alone beside "Rosa Lombardi" and "Julia Lombardi". `is_part(u, v)` says
+/// whether the words of unit `u` all stand in unit `v`'s name; `directed` holds each unit's
+/// neighbours, best first.
+pub(crate) fn attach_parts(
+    joined: &mut Joined,
+    directed: &[Vec<(u32, f32)>],
+    min_score: f32,
+    is_part: impl Fn(u32, u32) -> bool,
+) {
+    let n = joined.root.len();
+    let mut size = vec![0u32; n];
+    for &r in &joined.root {
+        size[r as usize] += 1;
+    }
+    let mut parent: Vec<u32> = joined.root.clone();
+    for u in 0..n as u32 {
+        if size[joined.root[u as usize] as usize] != 1 {
+            continue;
+        }
+        let mut containing = directed[u as usize]
+            .iter()
+            .filter(|&&(v, _)| is_part(u, v));
+        let Some(&(best, score)) = containing.next() else {
+            continue;
+        };
+        let cluster = joined.root[best as usize];
+        if score >= min_score && containing.all(|&(v, _)| joined.root[v as usize] == cluster) {
+            parent[u as usize] = cluster;
+            joined.joins.push((u, best, score));
+        }
+    }
+    // A part of a part follows it to where it went.
+    for u in 0..n as u32 {
+        joined.root[u as usize] = find(&mut parent, u);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,9 @@ pub const DEFAULT_CLUSTER_THRESHOLD: f64 = 0.88;
 const COHESION: f32 = 0.8;
 /// Share of the threshold below which pairs are not looked for: they count as 0 on average.
 const FLOOR: f32 = 0.6;
+/// Share of the threshold a name part of another name ("Lombardi", "Rosa Lombardi") must
+/// score against it to join it alone.
+const PART: f32 = 0.7;
 
 /// How far a clustering has come: read from another thread while [`Clusterer::cluster_with`]
 /// runs (the command line's progress bar), which may also cancel it.
@@ -227,12 +230,26 @@ impl Clusterer {
             (None, Vec::new(), Vec::new())
         } else {
             let resolver = pairs::index_units(&rest_units)?;
-            let found = pairs::neighbours(&resolver, &rest_units, threshold * FLOOR, progress);
+            let found = pairs::neighbours(
+                &resolver,
+                &rest_units,
+                threshold * FLOOR,
+                threshold,
+                progress,
+            );
             if progress.is_cancelled() {
                 return Err(Error::invalid_argument("the clustering was cancelled"));
             }
             let scored = pairs::symmetric(&found);
-            let joined = join::join(&scored, threshold, COHESION);
+            let mut joined = join::join(&scored, threshold, COHESION);
+            let words: Vec<Vec<String>> = rest_units
+                .iter()
+                .map(|u| crate::normalize::match_words(u.text()))
+                .collect();
+            join::attach_parts(&mut joined, &found, threshold * PART, |u, v| {
+                let (part, whole) = (&words[u as usize], &words[v as usize]);
+                part.len() < whole.len() && part.iter().all(|w| whole.contains(w))
+            });
             (Some(resolver), joined.root, joined.joins)
         };
         drop(rest_units);

@@ -9,9 +9,12 @@ use rayon::prelude::*;
 
 use super::units::Unit;
 use super::Progress;
+use crate::candidates::spelling_candidates;
 use crate::error::Result;
 use crate::kb::{Entity, KnowledgeBase};
+use crate::query::Query;
 use crate::resolve::Resolver;
+use crate::score::score_spelling;
 use crate::threads;
 
 /// The most neighbours kept for one unit: enough for the spellings of one name, few enough
@@ -28,11 +31,13 @@ pub(crate) fn index_units(units: &[Unit]) -> Result<Resolver> {
 }
 
 /// Each unit's neighbours with the score it earns against them, at least `floor`, best first;
+/// units with none scoring `strong` are also compared spelled whole (see [`spellings`]).
 /// `progress` counts the units looked up, and stops the lookups when cancelled.
 pub(crate) fn neighbours(
     resolver: &Resolver,
     units: &[Unit],
     floor: f32,
+    strong: f32,
     progress: &Progress,
 ) -> Vec<Vec<(u32, f32)>> {
     threads::install(|| {
@@ -45,12 +50,39 @@ pub(crate) fn neighbours(
                 }
                 let mut found = resolver.scored_entities(unit.text(), floor);
                 found.retain(|&(v, _)| v as usize != u);
+                if found.first().is_none_or(|&(_, s)| s < strong) {
+                    spellings(resolver, unit.text(), u as u32, floor, &mut found);
+                }
                 found.truncate(MAX_NEIGHBOURS);
                 progress.done.fetch_add(1, Ordering::Relaxed);
                 found
             })
             .collect()
     })
+}
+
+/// Adds the units spelled within the edit budget of `text` as a whole ("jacqueline newb
+/// ofund", "jacqueline newbound"). The resolver compares whole spellings only when nothing
+/// else came near, and a unit's own name always comes near: here that comparison is made for
+/// the other units.
+fn spellings(resolver: &Resolver, text: &str, own: u32, floor: f32, found: &mut Vec<(u32, f32)>) {
+    let index = resolver.index();
+    let Some(mut query) = Query::analyze(text, resolver.normalizer()) else {
+        return;
+    };
+    query.read_words(index);
+    let mut spelled = String::new();
+    for a in spelling_candidates(&query, index) {
+        let entity = index.alias(a).entity;
+        if entity == own || found.iter().any(|&(v, _)| v == entity) {
+            continue;
+        }
+        index.spell_into(a, &mut spelled);
+        if let Some(s) = score_spelling(&query.spelled, &spelled).filter(|&s| s >= floor) {
+            found.push((entity, s));
+        }
+    }
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
 /// The symmetric score of each pair found in either direction: the higher of the two
