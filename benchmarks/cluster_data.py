@@ -117,7 +117,26 @@ def company_names() -> list[str]:
         header = lines[0].split("\t")
         at = header.index("name") if "name" in header else header.index("query")
         names.update(line.split("\t")[at].strip() for line in lines[1:] if line.strip())
-    return sorted(n for n in names if n)
+    # The lists overlap ("Walmart" and "Walmart Inc.", "Volkswagen Group" and "Volkswagen AG"):
+    # names that are the same once legal forms, case, punctuation and the words "the", "group"
+    # and "holding(s)" are left out are one company, the first in sorted order kept. Names that
+    # are nothing but a legal form are left out.
+    kept: dict[str, str] = {}
+    for name in sorted(n for n in names if n):
+        key = company_key(name)
+        if key:
+            kept.setdefault(key, name)
+    return sorted(kept.values())
+
+
+GENERIC_WORDS = {"the", "group", "holding", "holdings"}
+
+
+def company_key(name: str) -> str:
+    base, _ = split_form(name)
+    words = re.sub(r"[^\w\s]", " ", base.lower()).split()
+    words = [w for w in words if w not in GENERIC_WORDS and w not in FORM_WORDS]
+    return " ".join(words)
 
 
 def split_form(name: str) -> tuple[str, str | None]:

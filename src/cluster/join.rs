@@ -22,17 +22,48 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 }
 
 /// Joins units whose pair scores `threshold` or more, when the average score between the two
-/// clusters is at least `cohesion` times the threshold. `pairs` holds each unit's neighbours,
-/// sorted by neighbour, symmetric.
-pub(crate) fn join(pairs: &[Vec<(u32, f32)>], threshold: f32, cohesion: f32) -> Joined {
+/// clusters is at least `cohesion` times the threshold. A pair that scores less, down to
+/// `weak`, joins too when each is the other's clear best: no other neighbour of either comes
+/// within `margin` of it. `pairs` holds each unit's neighbours, sorted by neighbour, symmetric.
+pub(crate) fn join(
+    pairs: &[Vec<(u32, f32)>],
+    threshold: f32,
+    cohesion: f32,
+    weak: f32,
+    margin: f32,
+) -> Joined {
     let n = pairs.len();
+    // Each unit's best neighbour and how far it stands above the next.
+    let best: Vec<Option<(u32, f32)>> = pairs
+        .iter()
+        .map(|list| {
+            let mut top: Option<(u32, f32)> = None;
+            let mut second = 0.0f32;
+            for &(v, s) in list {
+                match top {
+                    Some((_, t)) if s <= t => second = second.max(s),
+                    Some((_, t)) => {
+                        second = second.max(t);
+                        top = Some((v, s));
+                    }
+                    None => top = Some((v, s)),
+                }
+            }
+            top.map(|(v, s)| (v, s - second))
+        })
+        .collect();
+    let clear = |u: u32, v: u32| {
+        best[u as usize].is_some_and(|(b, m)| b == v && m >= margin)
+            && best[v as usize].is_some_and(|(b, m)| b == u && m >= margin)
+    };
     let mut edges: Vec<(f32, u32, u32)> = pairs
         .iter()
         .enumerate()
         .flat_map(|(u, list)| {
+            let u = u as u32;
             list.iter()
-                .filter(move |&&(v, s)| (u as u32) < v && s >= threshold)
-                .map(move |&(v, s)| (s, u as u32, v))
+                .filter(move |&&(v, s)| u < v && (s >= threshold || (s >= weak && clear(u, v))))
+                .map(move |&(v, s)| (s, u, v))
         })
         .collect();
     edges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -75,46 +106,6 @@ pub(crate) fn join(pairs: &[Vec<(u32, f32)>], threshold: f32, cohesion: f32) -> 
     Joined { root, joins }
 }
 
-/// After joining, a unit left alone whose words all stand in the names of other units joins
-/// their cluster when those names are all in one cluster and one of them scored at least
-/// `min_score` from it: "Lombardi" joins "Rosa Lombardi" when no other Lombardi is in the
-/// column, and stays alone beside "Rosa Lombardi" and "Julia Lombardi". `is_part(u, v)` says
-/// whether the words of unit `u` all stand in unit `v`'s name; `directed` holds each unit's
-/// neighbours, best first.
-pub(crate) fn attach_parts(
-    joined: &mut Joined,
-    directed: &[Vec<(u32, f32)>],
-    min_score: f32,
-    is_part: impl Fn(u32, u32) -> bool,
-) {
-    let n = joined.root.len();
-    let mut size = vec![0u32; n];
-    for &r in &joined.root {
-        size[r as usize] += 1;
-    }
-    let mut parent: Vec<u32> = joined.root.clone();
-    for u in 0..n as u32 {
-        if size[joined.root[u as usize] as usize] != 1 {
-            continue;
-        }
-        let mut containing = directed[u as usize]
-            .iter()
-            .filter(|&&(v, _)| is_part(u, v));
-        let Some(&(best, score)) = containing.next() else {
-            continue;
-        };
-        let cluster = joined.root[best as usize];
-        if score >= min_score && containing.all(|&(v, _)| joined.root[v as usize] == cluster) {
-            parent[u as usize] = cluster;
-            joined.joins.push((u, best, score));
-        }
-    }
-    // A part of a part follows it to where it went.
-    for u in 0..n as u32 {
-        joined.root[u as usize] = find(&mut parent, u);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +126,7 @@ mod tests {
     fn a_chain_does_not_join_its_ends() {
         // 0-1-2-3 a chain, 0-1-2 a triangle.
         let pairs = symmetric(&[(0, 1, 0.95), (1, 2, 0.93), (0, 2, 0.9), (2, 3, 0.92)], 4);
-        let joined = join(&pairs, 0.85, 0.8);
+        let joined = join(&pairs, 0.85, 0.8, 0.85, 1.0);
         assert_eq!(joined.root[0], joined.root[1]);
         assert_eq!(joined.root[1], joined.root[2]);
         assert_ne!(joined.root[2], joined.root[3]);
@@ -145,7 +136,7 @@ mod tests {
     #[test]
     fn weak_pairs_do_not_join() {
         let pairs = symmetric(&[(0, 1, 0.5)], 2);
-        let joined = join(&pairs, 0.85, 0.8);
+        let joined = join(&pairs, 0.85, 0.8, 0.85, 1.0);
         assert_ne!(joined.root[0], joined.root[1]);
     }
 }
