@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import IO, Any
 
 from canonica._core import CanonicaError, Clustering, KnowledgeBase, Resolver, cluster
 
@@ -64,3 +65,20 @@ def cluster_frame(
         pl.Series(id_col, ids, dtype=pl.Utf8),
         pl.Series(name_col, names, dtype=pl.Utf8),
     )
+
+
+def write_knowledge_base(out: IO[str], kb: KnowledgeBase) -> None:
+    """Writes a knowledge base as JSON Lines that `KnowledgeBase.from_jsonl` reads back: `id`,
+    `name`, and `aliases`, `kind`, `weight` and `data` when they are set."""
+    for entity in kb.entities():
+        record: dict[str, Any] = {"id": entity.id, "name": entity.name}
+        if entity.aliases:
+            record["aliases"] = entity.aliases
+        if entity.kind is not None:
+            record["kind"] = entity.kind
+        if entity.weight != 1.0:
+            record["weight"] = entity.weight
+        if entity.data:
+            record["data"] = entity.data
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")

@@ -9,9 +9,8 @@
 //! 3. `pairs`: the other units indexed as a knowledge base of their own and each looked up in
 //!    it with the resolver's readings and scorer (never all pairs);
 //! 4. `join`: pairs taken from the best score down, two clusters joined only when the pair
-//!    scores at least the threshold (or a little less, when each is the other's clear best
-//!    neighbour) and the clusters, taken whole, are alike on average, so that a chain of near
-//!    spellings does not join its ends;
+//!    scores at least the threshold and the clusters, taken whole, are alike on average, so
+//!    that a chain of near spellings does not join its ends;
 //! 5. each cluster's canonical name: its most frequent spelling, ties to the most complete.
 //!
 //! [`fingerprint`] and [`ngram_fingerprint`] are OpenRefine's key-collision keys, byte for
@@ -52,14 +51,12 @@ use units::{canonical_order, Spelling, Unit};
 
 /// The default threshold: the least score of a pair of spellings that may join their clusters.
 pub const DEFAULT_CLUSTER_THRESHOLD: f64 = 0.85;
-/// Share of the threshold the average score between two clusters must reach for them to join.
-const COHESION: f32 = 0.8;
+/// Share of the threshold the average score between two clusters must reach for them to join:
+/// a little over half, so that three spellings one typo apart in a row ("Qazaqstan",
+/// "Kazakstan", "Kazakhstan") join, and four do not.
+const COHESION: f32 = 0.55;
 /// Share of the threshold below which pairs are not looked for: they count as 0 on average.
-const FLOOR: f32 = 0.6;
-/// Share of the threshold down to which a pair joins when each is the other's clear best.
-const WEAK: f32 = 0.8;
-/// How far a clear best neighbour stands above the next one.
-const MARGIN: f32 = 0.15;
+const FLOOR: f32 = 0.45;
 
 /// How far a clustering has come: read from another thread while [`Clusterer::cluster_with`]
 /// runs (the command line's progress bar), which may also cancel it.
@@ -243,7 +240,7 @@ impl Clusterer {
                 return Err(Error::invalid_argument("the clustering was cancelled"));
             }
             let scored = pairs::symmetric(&found);
-            let joined = join::join(&scored, threshold, COHESION, threshold * WEAK, MARGIN);
+            let joined = join::join(&scored, threshold, COHESION);
             (Some(resolver), joined.root, joined.joins)
         };
         drop(rest_units);

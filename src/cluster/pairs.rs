@@ -19,7 +19,7 @@ use crate::threads;
 
 /// The most neighbours kept for one unit: enough for the spellings of one name, few enough
 /// that a common word cannot make a unit compare with thousands.
-const MAX_NEIGHBOURS: usize = 24;
+const MAX_NEIGHBOURS: usize = 64;
 
 /// A resolver over the units: entity `i` is unit `i`, named by its most frequent spelling.
 pub(crate) fn index_units(units: &[Unit]) -> Result<Resolver> {
