@@ -55,8 +55,7 @@ pub(crate) fn join(pairs: &[Vec<(u32, f32)>], threshold: f32, cohesion: f32) -> 
         let (ns, nb) = (members[small as usize].len(), members[big as usize].len());
         if ns * nb > 1 {
             let mut sum = 0.0f32;
-            for i in 0..ns {
-                let x = members[small as usize][i];
+            for &x in &members[small as usize] {
                 for &(y, sy) in &pairs[x as usize] {
                     if find(&mut parent, y) == big {
                         sum += sy;

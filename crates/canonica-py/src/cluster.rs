@@ -6,12 +6,9 @@
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
-use crate::arrow::ArrowNames;
-use crate::convert::{optional_text, text_of, type_name, unit_of, whole_of};
+use crate::convert::{text_of, type_name, unit_of, whole_of, with_names};
 use crate::errors::{error, guard, to_py_err};
-use crate::hooks;
 use crate::knowledge_base::PyKnowledgeBase;
 use crate::resolver::PyResolver;
 use crate::threads::use_worker_default;
@@ -44,34 +41,6 @@ pub(crate) fn ngram_fingerprint(
         )));
     }
     guard(|| canonica::ngram_fingerprint(&s, n as usize))?.map_err(to_py_err)
-}
-
-/// The names of `names` as `resolve_many` reads them, given to `f`.
-fn with_names<R>(
-    py: Python<'_>,
-    names: &Bound<'_, PyAny>,
-    f: impl FnOnce(&[Option<&str>]) -> PyResult<R>,
-) -> PyResult<R> {
-    if names.is_instance_of::<PyString>() {
-        return Err(error(
-            "names must be a list of strings, not a single string",
-        ));
-    }
-    let names = &hooks::names(py, names)?;
-    if let Some(source) = ArrowNames::from_py(names)? {
-        let source = source.map_err(error)?;
-        let texts = guard(|| source.texts())?.map_err(error)?;
-        return f(&texts);
-    }
-    let iter = names
-        .try_iter()
-        .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
-    let mut owned: Vec<Option<String>> = Vec::new();
-    for (i, item) in iter.enumerate() {
-        owned.push(optional_text(&item?, &format!("name {}", i + 1))?);
-    }
-    let texts: Vec<Option<&str>> = owned.iter().map(Option::as_deref).collect();
-    f(&texts)
 }
 
 /// The resolver `kb=` stands for: a KnowledgeBase is indexed, a Resolver used as it is.
