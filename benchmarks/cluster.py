@@ -166,14 +166,105 @@ def accuracy(sets: list[str], tools: list[str]) -> list[str]:
     return lines
 
 
+# --- speed and memory -----------------------------------------------------------------------
+
+SCALE_SIZES = (10_000, 100_000, 559_591, 1_000_000)
+
+
+def geonames_names(count: int) -> list[str]:
+    """The first `count` names and alternate names of GeoNames cities, from the first of
+    cities5000 (559,591 names), cities1000 and cities500 that has enough."""
+    import scale_data
+
+    for source in ("cities5000", "cities1000", "cities500"):
+        names, _ = scale_data.all_names(scale_data.load_records(source))
+        if len(names) >= count:
+            return names[:count]
+    raise SystemExit(f"no GeoNames file has {count} names")
+
+
+def scale_run(count: int) -> None:
+    """One clustering of `count` names in this process; prints time, CPU time and peak RSS."""
+    import json
+    import resource
+
+    names = geonames_names(count)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    c = canonica.cluster(names)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(json.dumps({"names": count, "clusters": len(c), "seconds": wall, "cpu": cpu,
+                      "rss_mb": after.ru_maxrss / 1024}))  # fmt: skip
+
+
+def scale() -> list[str]:
+    import json
+    import os
+    import subprocess
+
+    lines = [
+        "\n### Scaling: GeoNames names and alternate names, one fresh process each",
+        f"\n{canonica.num_threads()} threads; load average before: "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}\n",
+        "| names | distinct clusters | time (s) | CPU time (s) | peak RSS (MB) |",
+        "|---|---|---|---|---|",
+    ]
+    for count in SCALE_SIZES:
+        out = subprocess.run(
+            [sys.executable, __file__, "--scale-run", str(count)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        lines.append(
+            f"| {r['names']:,} | {r['clusters']:,} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
+            f"{r['rss_mb']:.0f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+def keys_per_second() -> list[str]:
+    """OpenRefine's keys, one call at a time from Python on one core (the call included)."""
+    names = geonames_names(200_000)
+    lines = [
+        "\n### Keys per second, one core, called from Python one name at a time "
+        f"({len(names):,} GeoNames names)\n",
+        "| key | keys/s |",
+        "|---|---|",
+    ]
+    for label, key in (
+        ("fingerprint", canonica.fingerprint),
+        ("ngram_fingerprint n=2", lambda s: canonica.ngram_fingerprint(s, 2)),
+        ("ngram_fingerprint n=1", lambda s: canonica.ngram_fingerprint(s, 1)),
+        ("normalize", canonica.normalize),
+    ):
+        start = time.perf_counter()
+        for n in names:
+            key(n)
+        rate = len(names) / (time.perf_counter() - start)
+        lines.append(f"| {label} | {rate:,.0f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="*", default=["febrl1", "febrl2", "febrl4", "orgs", "countries"])
+    parser.add_argument(
+        "--sets", nargs="*", default=["febrl1", "febrl2", "febrl4", "orgs", "countries"]
+    )
     parser.add_argument("--tools", nargs="*", default=list(TOOLS))
-    parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--scale", action="store_true", help="speed and memory instead")
+    parser.add_argument("--scale-run", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for line in accuracy(args.sets, args.tools):
-        print(line)
+    if args.scale_run:
+        scale_run(args.scale_run)
+        return
+    lines = keys_per_second() + scale() if args.scale else accuracy(args.sets, args.tools)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

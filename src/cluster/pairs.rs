@@ -17,6 +17,10 @@ use crate::resolve::Resolver;
 use crate::score::score_spelling;
 use crate::threads;
 
+/// How many aliases the postings of a unit's words may hold together before the unit is
+/// compared only with the units it may score the threshold against.
+const MAX_VOLUME: usize = 2_000;
+
 /// The most neighbours kept for one unit: enough for the spellings of one name, few enough
 /// that a common word cannot make a unit compare with thousands.
 const MAX_NEIGHBOURS: usize = 64;
@@ -48,9 +52,16 @@ pub(crate) fn neighbours(
                 if progress.is_cancelled() {
                     return Vec::new();
                 }
-                let mut found = resolver.scored_entities(unit.text(), floor);
+                // Words many names share make many candidates: a name of such words is compared
+                // only with the names it may score the threshold against, which read the
+                // postings of fewer of its words.
+                let common = postings_volume(resolver, unit.text()) > MAX_VOLUME;
+                let least = if common { strong } else { floor };
+                let mut found = resolver.scored_entities(unit.text(), least);
                 found.retain(|&(v, _)| v as usize != u);
-                if found.first().is_none_or(|&(_, s)| s < strong) {
+                // Only a name of several words can hide a typo between them.
+                let words = unit.text().contains(|c: char| !c.is_alphanumeric());
+                if words && found.first().is_none_or(|&(_, s)| s < strong) {
                     spellings(resolver, unit.text(), u as u32, floor, &mut found);
                 }
                 found.truncate(MAX_NEIGHBOURS);
@@ -59,6 +70,19 @@ pub(crate) fn neighbours(
             })
             .collect()
     })
+}
+
+/// How many aliases the postings of the words of `text` hold together.
+fn postings_volume(resolver: &Resolver, text: &str) -> usize {
+    let index = resolver.index();
+    let mut words = crate::normalize::match_words(text);
+    words.sort_unstable();
+    words.dedup();
+    words
+        .iter()
+        .filter_map(|w| index.token_id(w))
+        .map(|v| index.postings(v).len())
+        .sum()
 }
 
 /// Adds the units spelled within the edit budget of `text` as a whole ("jacqueline newb
