@@ -59,6 +59,11 @@ bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side
 bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
 	$(PY) benchmarks/link.py
 
+.PHONY: bench-cluster
+bench-cluster: bench-deps ## Clustering side by side with OpenRefine's methods and RapidFuzz; speed at scale
+	$(PY) benchmarks/cluster.py
+	$(PY) benchmarks/cluster.py --scale
+
 .PHONY: bench-memory
 bench-memory: dev ## RSS over millions of queries (resolve_many, resolve, link): memory stays flat
 	$(PY) benchmarks/memory.py --check

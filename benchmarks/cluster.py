@@ -28,8 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import canonica  # noqa: E402
 import cluster_data  # noqa: E402
+
+import canonica  # noqa: E402
 
 Labels = list[int | None]
 

@@ -25,7 +25,7 @@ pub(crate) fn fingerprint(s: &Bound<'_, PyAny>) -> PyResult<String> {
 
 /// OpenRefine's n-gram fingerprint key of a text.
 #[pyfunction]
-#[pyo3(signature = (s, n=None))]
+#[pyo3(signature = (s, n=None), text_signature = "(s, n=2)")]
 pub(crate) fn ngram_fingerprint(
     s: &Bound<'_, PyAny>,
     n: Option<&Bound<'_, PyAny>>,
