@@ -7,6 +7,7 @@ import json
 from typing import IO, Any
 
 from canonica._core import CanonicaError, Clustering, KnowledgeBase, Resolver, cluster
+from canonica._frames import with_columns
 
 
 def cluster_columns(clustering: Clustering) -> tuple[list[str | None], list[str | None]]:
@@ -52,19 +53,7 @@ def cluster_frame(
             "pass prefix= (for example prefix='group_') to keep both"
         )
     ids, names = cluster_columns(cluster(df[column], threshold=threshold, kb=kb))
-    if module == "pandas":
-        import pandas as pd
-
-        out = df.copy()
-        out[id_col] = pd.Series(ids, index=df.index, dtype="object")
-        out[name_col] = pd.Series(names, index=df.index, dtype="object")
-        return out
-    import polars as pl
-
-    return df.with_columns(
-        pl.Series(id_col, ids, dtype=pl.Utf8),
-        pl.Series(name_col, names, dtype=pl.Utf8),
-    )
+    return with_columns(df, [(id_col, ids), (name_col, names)])
 
 
 def write_knowledge_base(out: IO[str], kb: KnowledgeBase) -> None:
