@@ -59,6 +59,10 @@ bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side
 bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
 	$(PY) benchmarks/link.py
 
+.PHONY: bench-serve
+bench-serve: bench-deps ## OpenRefine-shaped load on `canonica serve` (560k names), side by side with csv-reconcile
+	$(PY) benchmarks/serve.py
+
 .PHONY: bench-memory
 bench-memory: dev ## RSS over millions of queries (resolve_many, resolve, link): memory stays flat
 	$(PY) benchmarks/memory.py --check
