@@ -278,8 +278,9 @@ def write_kbs(records: Sequence[dict[str, Any]], tmp: Path) -> tuple[Path, Path]
 
 def row(server: Server, run: Run) -> str:
     ms = [1000 * run.percentile(p) for p in (50, 90, 99)]
+    rate = f"{run.rate:,.1f}" if run.rate >= 10 else f"{run.rate:.3f}"
     return (
-        f"| {server.name} | {run.clients} | {run.queries:,} | {run.rate:,.1f} | "
+        f"| {server.name} | {run.clients} | {run.queries:,} | {rate} | "
         f"{ms[0]:,.1f} | {ms[1]:,.1f} | {ms[2]:,.1f} |"
     )
 
