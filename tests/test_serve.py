@@ -175,6 +175,11 @@ def test_manifest_spaces_are_configurable(seed_resolver: canonica.Resolver) -> N
     assert manifest["batchSize"] == serve.DEFAULT_BATCH_SIZE
 
 
+def test_batch_size_must_be_positive(seed_resolver: canonica.Resolver) -> None:
+    with pytest.raises(canonica.CanonicaError, match="batch_size must be 1 or more, not 0"):
+        serve.create_app(seed_resolver, batch_size=0)
+
+
 def test_manifest_jsonp(client: TestClient) -> None:
     response = client.get("/reconcile", params={"callback": "jsonp1234"})
     assert response.status_code == 200

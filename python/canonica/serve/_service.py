@@ -39,6 +39,10 @@ class Settings:
     preview_width: int = 400
     preview_height: int = 140
 
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise canonica.CanonicaError(f"batch_size must be 1 or more, not {self.batch_size}")
+
 
 class _SuggestIndex:
     """Every name and alias of a knowledge base, normalized, for prefix search by bisection.
