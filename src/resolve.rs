@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::index::{AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::Normalizer;
-use crate::query::Query;
+use crate::query::{KeyKind, Query};
 use crate::rules::{clearly_heaviest, edit_budget, lean, Method, ACRONYM, EXACT, TIE_LEAN_FROM};
 use crate::score::{align, score_spelling, Evidence};
 use crate::threads;
@@ -177,7 +177,9 @@ impl Found<'_> {
     fn offer(&mut self, alias: u32, mut score: f32, mut method: Method, found_by: FoundBy) {
         let entry = self.inner.index.alias(alias);
         if entry.source == AliasSource::Acronym {
-            if !self.query.acronym_like {
+            // Only a name written as an acronym is one; and a title ("H.E.", "VP") is no
+            // acronym of a name, even when its letters are.
+            if !self.query.acronym_like || self.query.only_titles {
                 return;
             }
             // A generated acronym is weaker evidence than a name the KB lists.
@@ -219,7 +221,12 @@ impl Found<'_> {
             } else {
                 index.exact(&lookup.key)
             };
+            let persons_only = matches!(lookup.kind, KeyKind::Romanized { persons_only: true });
             for a in hits {
+                let entity = index.alias(a).entity as usize;
+                if persons_only && !self.inner.kb.entities()[entity].is_person() {
+                    continue;
+                }
                 self.offer(a, lookup.score, lookup.method, FoundBy::Key(k));
             }
         }

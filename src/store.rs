@@ -69,8 +69,8 @@ fn decode_entity(r: &mut Reader) -> Result<Entity> {
         _ => return Err(r.invalid("kind flag")),
     };
     e.weight = r.f64()?;
-    if !(e.weight.is_finite() && e.weight > 0.0) {
-        return Err(r.invalid("an entity weight that is not a positive number"));
+    if !(e.weight.is_finite() && e.weight >= 0.0) {
+        return Err(r.invalid("an entity weight that is not zero or a positive number"));
     }
     let data = r.string()?;
     if !data.is_empty() {

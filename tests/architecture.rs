@@ -24,7 +24,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a file of `src/` belongs to: `src/index/build.rs` is `index`.
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -113,10 +118,16 @@ fn core_modules_import_each_other_without_a_cycle() {
     );
     // The rules sit below every stage that scores.
     for stage in ["index", "query", "candidates", "score", "resolve", "link"] {
-        assert!(graph[stage].contains("rules"), "{stage} reads the shared rules");
+        assert!(
+            graph[stage].contains("rules"),
+            "{stage} reads the shared rules"
+        );
         assert!(!graph["rules"].contains(stage), "rules import {stage}");
     }
-    assert!(!graph["index"].contains("store"), "the codec sits below the index");
+    assert!(
+        !graph["index"].contains("store"),
+        "the codec sits below the index"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::flat::{hash_bytes, HashedKeys};
-use super::{for_each_delete, span_filter, spelled_lengths, AliasSource, Index};
+use super::{for_each_delete, AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
@@ -14,8 +14,12 @@ use crate::rules::{
     MIN_DRIFT_LEN,
 };
 
-/// Generated acronyms shorter than this are too ambiguous to be useful.
+/// Generated acronyms shorter than this are too ambiguous to be useful, but for the two letters
+/// of a two-word name ("United States" -> `us`).
 const MIN_ACRONYM_LEN: usize = 3;
+
+/// The longest identifier compared with generated acronyms.
+const MAX_CODE_LEN: usize = 12;
 
 /// The index while it is being built: aliases and tokens still in growable maps.
 #[derive(Default)]
@@ -35,7 +39,8 @@ impl Builder {
         let mut keys_seen: FxHashSet<String> = FxHashSet::default();
         let mut generated: Vec<String> = Vec::new();
         for (i, alias) in entity.names().enumerate() {
-            let raw: Vec<String> = normalizer.tokens(alias).iter().map(match_text).collect();
+            let spans = normalizer.tokens(alias);
+            let raw: Vec<String> = spans.iter().map(match_text).collect();
             // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
             let tokens = if entity.is_person() {
                 raw.clone()
@@ -66,7 +71,14 @@ impl Builder {
                     .filter(|t| !is_legal_form(t))
                     .cloned()
                     .collect();
-                generated.extend(acronyms(&words));
+                // Two letters only of the name itself, written as two words: "Ust'-Katav" is one.
+                let spaced = spans.windows(2).all(|w| {
+                    alias
+                        .get(w[0].end..w[1].start)
+                        .is_some_and(|gap| gap.chars().any(char::is_whitespace))
+                });
+                let two_letters = source == AliasSource::Name && spaced;
+                generated.extend(acronyms(&words, two_letters));
             }
         }
         generated.retain(|a| !keys_seen.contains(a));
@@ -76,12 +88,16 @@ impl Builder {
     }
 
     /// Adds generated acronyms, except those that spell a word some name in the knowledge base
-    /// uses: "MAN" or "SAN" made from foreign names would be read as the words they spell.
-    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>) {
+    /// uses ("MAN" or "SAN" made from foreign names would be read as the words they spell) and
+    /// those that spell another entity's identifier: where identifiers are codes people type
+    /// ("SK" is Slovakia's), the acronym of another name ("South Korea") would be read as one.
+    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>, codes: &FxHashMap<String, u32>) {
         let kept: Vec<(u32, String)> = generated
             .into_iter()
             .flat_map(|(e, acronyms)| acronyms.into_iter().map(move |a| (e, a)))
-            .filter(|(_, a)| !self.vocab_ids.contains_key(a))
+            .filter(|(e, a)| {
+                !self.vocab_ids.contains_key(a) && codes.get(a).is_none_or(|owner| owner == e)
+            })
             .collect();
         for (e, acronym) in kept {
             let text = acronym.to_ascii_uppercase();
@@ -190,10 +206,9 @@ impl Builder {
         index.exact = HashedKeys::from_pairs(exact);
         index.compact = HashedKeys::from_pairs(compact);
         index.prefixes = HashedKeys::from_pairs(prefixes);
-        index.span_filter = span_filter(&index.exact, &index.prefixes);
         index.deletes = HashedKeys::from_pairs(deletes);
         index.drift = HashedKeys::from_pairs(drift);
-        index.spelled_lens = spelled_lengths(&index.vocab, &index.alias_tokens);
+        index.derive();
         index
     }
 }
@@ -206,16 +221,38 @@ impl Index {
         for (e, entity) in kb.entities().iter().enumerate() {
             generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
         }
-        builder.add_acronyms(generated);
+        builder.add_acronyms(generated, &codes(kb, normalizer));
         builder.finish(kb.len())
     }
 }
 
+/// The identifiers of the knowledge base written as codes are, in capitals ("SK", "IBM"), in
+/// normalized form, with the entity each belongs to.
+fn codes(kb: &KnowledgeBase, normalizer: &Normalizer) -> FxHashMap<String, u32> {
+    kb.entities()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.id.len() <= MAX_CODE_LEN
+                && e.id.chars().any(char::is_uppercase)
+                && !e.id.chars().any(|c| c.is_lowercase() || c.is_numeric())
+        })
+        .map(|(i, e)| (compact(&normalizer.normalize(&e.id)), i as u32))
+        .filter(|(code, _)| code.len() >= 2)
+        .collect()
+}
+
 /// Acronyms of a multi-word name: the first letters of its words, without and with the small
-/// words ("Republic of Korea" -> `rk` and `rok`), kept when at least [`MIN_ACRONYM_LEN`] long.
-fn acronyms(tokens: &[String]) -> Vec<String> {
+/// words ("Republic of Korea" -> `rok`), kept when at least [`MIN_ACRONYM_LEN`] long. With
+/// `two_letters` (the entity's own name, written as separate words), a name of two words that
+/// are not small words also gives its two letters ("United States" -> `us`); two letters of an
+/// alias, often a name in another language, would stand for too many names no one abbreviates.
+fn acronyms(tokens: &[String], two_letters: bool) -> Vec<String> {
     if tokens.len() < 2 || tokens.iter().any(|t| t.chars().all(|c| c.is_ascii_digit())) {
         return Vec::new();
+    }
+    if two_letters && tokens.len() == 2 && !tokens.iter().any(|t| is_small_word(t)) {
+        return vec![tokens.iter().filter_map(|t| t.chars().next()).collect()];
     }
     let initials = |keep_small: bool| -> String {
         tokens

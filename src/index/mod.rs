@@ -29,7 +29,7 @@ use crate::error::Result;
 use crate::normalize::drift::drift_key;
 use crate::normalize::is_lossy_text;
 use crate::normalize::legal::is_legal_form;
-use crate::rules::{edit_budget, MIN_DRIFT_LEN};
+use crate::rules::{edit_budget, MAX_SPAN, MIN_DRIFT_LEN};
 
 /// Where an indexed alias came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,9 +79,12 @@ pub(crate) struct NearWord {
 }
 
 /// What a span of text may be, for linking (see [`Index::span_candidates`]).
-pub(crate) struct SpanCandidates<I> {
+pub(crate) struct SpanCandidates<I, J> {
     /// The aliases whose whole key the span is.
     pub aliases: I,
+    /// The aliases whose key the span is once their legal forms and leading article are left
+    /// out.
+    pub without_legal_form: J,
     /// True when a longer name starts with the span.
     pub longer: bool,
 }
@@ -155,6 +158,12 @@ pub(crate) struct Index {
     /// neither, which linking learns from one small table instead of two large ones. Derived
     /// from the keys, not saved.
     span_filter: Vec<u64>,
+    /// Linking: the keys of the names that carry a legal form or a leading article, without them
+    /// ("deutsche bank" for "Deutsche Bank AG", "coca cola" for "The Coca-Cola Company"), to
+    /// their aliases. Derived from the aliases, not saved.
+    bare: HashedKeys,
+    /// The first words of those keys, as `prefixes` holds them for the others. Derived.
+    bare_prefixes: HashedKeys,
     /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
     /// length are dropped without reading their words. Derived, not saved.
     spelled_lens: Vec<u16>,
@@ -253,14 +262,17 @@ impl Index {
     pub fn span_candidates(
         &self,
         hash: u64,
-    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_>> {
+    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_, impl Iterator<Item = u32> + '_>>
+    {
         let bit = (hash >> (64 - self.span_filter_bits())) as usize;
         if self.span_filter[bit / 64] & (1 << (bit % 64)) == 0 {
             return None;
         }
         Some(SpanCandidates {
             aliases: self.exact.get(hash),
-            longer: self.prefixes.get(hash).next().is_some(),
+            without_legal_form: self.bare.get(hash),
+            longer: self.prefixes.get(hash).next().is_some()
+                || self.bare_prefixes.get(hash).next().is_some(),
         })
     }
 
@@ -382,9 +394,7 @@ impl Index {
         let deletes = HashedKeys::decode(r, words)?;
         let drift = HashedKeys::decode(r, words)?;
         let prefixes = HashedKeys::decode(r, 1)?;
-        let span_filter = span_filter(&exact, &prefixes);
-        let spelled_lens = spelled_lengths(&vocab, &alias_tokens);
-        Ok(Index {
+        let mut index = Index {
             alias_entity,
             alias_source,
             alias_text,
@@ -399,9 +409,49 @@ impl Index {
             deletes,
             drift,
             prefixes,
-            span_filter,
-            spelled_lens,
-        })
+            ..Index::default()
+        };
+        index.derive();
+        Ok(index)
+    }
+}
+
+/// An article a name may start with that a text leaves out ("The Coca-Cola Company" is
+/// "Coca-Cola" in a sentence).
+const LEADING_ARTICLE: &str = "the";
+
+impl Index {
+    /// Fills the tables derived from the saved ones, after building and after loading alike, so
+    /// that they never disagree with what they are derived from.
+    fn derive(&mut self) {
+        self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
+        let mut bare = Vec::new();
+        let mut bare_prefixes = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
+        for a in 0..self.alias_tokens.len() as u32 {
+            let tokens = self.alias_tokens.get(a);
+            words.clear();
+            words.extend(
+                tokens
+                    .iter()
+                    .map(|&v| self.vocab.get(v))
+                    .filter(|w| !is_legal_form(w)),
+            );
+            if words.len() > 2 && words[0] == LEADING_ARTICLE {
+                words.remove(0);
+            }
+            if words.is_empty() || words.len() == tokens.len() || words.len() > MAX_SPAN {
+                continue;
+            }
+            bare.push((hash_bytes(words.join(" ").as_bytes()), a));
+            for k in 1..words.len() {
+                bare_prefixes.push((hash_bytes(words[..k].join(" ").as_bytes()), 0));
+            }
+        }
+        self.bare = HashedKeys::from_pairs(bare);
+        self.bare_prefixes = HashedKeys::from_pairs(bare_prefixes);
+        self.span_filter =
+            span_filter(&[&self.exact, &self.prefixes, &self.bare, &self.bare_prefixes]);
     }
 }
 
@@ -428,12 +478,12 @@ fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
         .collect()
 }
 
-/// The bitset of [`Index::span_candidates`]: about eight bits per key.
-fn span_filter(exact: &HashedKeys, prefixes: &HashedKeys) -> Vec<u64> {
-    let keys = exact.pairs.len() + prefixes.pairs.len();
+/// The bitset of [`Index::span_candidates`]: about eight bits per key of the tables it covers.
+fn span_filter(tables: &[&HashedKeys]) -> Vec<u64> {
+    let keys: usize = tables.iter().map(|t| t.pairs.len()).sum();
     let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
     let mut set = vec![0u64; (1usize << bits) / 64];
-    for &(hash, _) in exact.pairs.iter().chain(&prefixes.pairs) {
+    for &(hash, _) in tables.iter().flat_map(|t| &t.pairs) {
         let bit = (hash >> (64 - bits)) as usize;
         set[bit / 64] |= 1 << (bit % 64);
     }
