@@ -748,6 +748,32 @@ def test_cli_serves_and_stops_cleanly(signum: int, code: int) -> None:
     assert "Seed service: 25 entities" in err
 
 
+@pytest.mark.parametrize("form", ["saved resolver", "csv", "countries"])
+def test_cli_serves_every_kind_of_kb(
+    form: str, tmp_path: Path, seed_resolver: canonica.Resolver
+) -> None:
+    """--kb takes what `resolve --kb` takes."""
+    kb, query, expected = str(tmp_path / "seed.canonica"), "Tokaev", "kassym_jomart_tokayev"
+    if form == "saved resolver":
+        seed_resolver.save(kb)
+    elif form == "csv":
+        kb = str(tmp_path / "people.csv")
+        Path(kb).write_text("id,name,aliases,kind\nt,Kassym-Jomart Tokayev,Tokaev|Токаев,person\n")
+        expected = "t"
+    else:
+        kb, query, expected = "countries", "U.A.E.", "AE"
+    proc, url = _start_cli("--kb", kb, "--threshold", "0.9")
+    try:
+        batch = json.dumps({"q0": {"query": query}})
+        result = httpx.post(url, data={"queries": batch}, timeout=30).json()
+        assert result["q0"]["result"][0]["id"] == expected
+        assert result["q0"]["result"][0]["match"] is True
+        assert httpx.get(url, timeout=30).json()["name"] == f"canonica: {Path(kb).name}"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
 def test_cli_reload_swaps_the_kb_without_dropping_requests(tmp_path: Path) -> None:
     path = tmp_path / "kb.jsonl"
     records = [{"id": f"c{i}", "name": f"City {i}", "kind": "city"} for i in range(2000)]

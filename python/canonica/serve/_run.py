@@ -68,7 +68,8 @@ def run(
     try:
         if reloader is not None:
             reloader.start()
-            if threading.current_thread() is threading.main_thread():
+            on_main_thread = threading.current_thread() is threading.main_thread()
+            if on_main_thread and hasattr(signal, "SIGHUP"):  # no SIGHUP on Windows
                 request = reloader.request
                 previous_sighup = signal.signal(signal.SIGHUP, lambda signum, frame: request())
         config = uvicorn.Config(
