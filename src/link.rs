@@ -16,10 +16,11 @@
 use rustc_hash::FxHashMap;
 
 use crate::index::{AliasSource, Index};
+use crate::kb::Entity;
 use crate::normalize::function_words::is_function_word;
 use crate::normalize::titles::titles_before;
 use crate::normalize::{match_text, Token};
-use crate::resolve::Resolver;
+use crate::resolve::{Resolver, State};
 pub use crate::rules::MAX_SPAN;
 use crate::rules::{clearly_heaviest, is_small_word};
 
@@ -66,7 +67,8 @@ pub struct LinkedSpan {
     pub start: usize,
     /// Byte offset just past the mention's end.
     pub end: usize,
-    /// The position of the entity in the resolver's knowledge base.
+    /// The slot of the entity in the resolver (see [`Resolver::entity_at`]): its position in the
+    /// knowledge base until entities are removed.
     pub entity: usize,
     /// How sure the link is, in [0, 1].
     pub score: f64,
@@ -143,12 +145,13 @@ impl Resolver {
     /// # Ok::<(), canonica::Error>(())
     /// ```
     pub fn link_with(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
-        let entities = self.knowledge_base().entities();
-        self.link_spans(text, options)
+        let state = self.read();
+        state
+            .link_spans(text, options)
             .into_iter()
-            .map(|span| {
-                let entity = &entities[span.entity];
-                Mention {
+            .filter_map(|span| {
+                let entity = state.kb.at(span.entity as u32)?;
+                Some(Mention {
                     start: span.start,
                     end: span.end,
                     text: text[span.start..span.end].to_string(),
@@ -156,17 +159,24 @@ impl Resolver {
                     name: entity.name.clone(),
                     score: span.score,
                     kind: entity.kind.clone(),
-                }
+                })
             })
             .collect()
     }
 
-    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the
-    /// position of its entity in [`Resolver::knowledge_base`], and its score. For callers that
-    /// link a lot of text and look entities up themselves.
+    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the slot of
+    /// its entity (see [`Resolver::entity_at`]), and its score. For callers that link a lot of
+    /// text and look entities up themselves.
     pub fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
+        self.read().link_spans(text, options)
+    }
+}
+
+impl State {
+    /// See [`Resolver::link_spans`].
+    pub(crate) fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
         let kind = options.kind.as_deref();
-        let mut tokens = self.normalizer().tokens(text);
+        let mut tokens = self.normalizer.tokens(text);
         for t in tokens.iter_mut().filter(|t| t.lossy) {
             t.text = match_text(t);
         }
@@ -200,8 +210,8 @@ impl Resolver {
             let advance = spans.first().map_or(1, |s| s.len + from - i);
             for span in spans {
                 let mention = self.mention(&tokens, from, span, &mentions);
-                let entity = &self.knowledge_base().entities()[span.entity as usize];
-                if entity.is_person() && span.score == WHOLE {
+                let person = self.kb.at(span.entity).is_some_and(Entity::is_person);
+                if person && span.score == WHOLE {
                     surnames.insert(tokens[from + span.len - 1].text.clone(), span.entity);
                 }
                 mentions.push(mention);
@@ -221,7 +231,7 @@ impl Resolver {
         before: &[LinkedSpan],
     ) -> LinkedSpan {
         let mut start = tokens[i].start;
-        if self.knowledge_base().entities()[span.entity as usize].is_person() {
+        if self.kb.at(span.entity).is_some_and(Entity::is_person) {
             let previous_end = before.last().map_or(0, |m| m.end);
             if let Some(from) = titles_before(tokens, i) {
                 if tokens[from].start >= previous_end {
@@ -266,9 +276,9 @@ impl Resolver {
             return Some(i);
         }
         // The person's other words: a given name or its initial may stand before the surname.
-        let person = &self.knowledge_base().entities()[entity as usize];
+        let person = self.kb.at(entity)?;
         let surname = &tokens[i].text;
-        let normalizer = self.normalizer();
+        let normalizer = &self.normalizer;
         let given = person
             .names()
             .flat_map(|n| normalizer.tokens(n))
@@ -303,7 +313,7 @@ impl Resolver {
             .find_map(|len| {
                 let span = &text[tokens[i].start..tokens[i + len - 1].end];
                 let found = self.resolve(span, kind)?;
-                let entity = self.knowledge_base().position(&found.id)? as u32;
+                let entity = self.kb.slot_of(&found.id)?;
                 Some(SpanMatch {
                     len,
                     entity,
@@ -322,7 +332,7 @@ impl Resolver {
         kind: Option<&str>,
         key: &mut String,
     ) -> Vec<SpanMatch> {
-        let index = self.index();
+        let index = &self.index;
         key.clear();
         let mut found = Vec::new();
         for len in 1..=MAX_SPAN.min(tokens.len() - at) {
@@ -373,13 +383,12 @@ impl Resolver {
         }
         // A generated acronym needs capitals of a script that has them.
         let acronym_ok = span.iter().all(Token::is_in_capitals);
-        let index = self.index();
-        let entities = self.knowledge_base().entities();
+        let index = &self.index;
         let mut found: Vec<u32> = aliases
             .filter_map(|a| {
                 let alias = index.alias(a);
                 let acronym = alias.source == AliasSource::Acronym;
-                let entity = &entities[alias.entity as usize];
+                let entity = self.kb.at(alias.entity)?;
                 let kind_ok = kind.is_none_or(|k| entity.kind.as_deref() == Some(k));
                 (kind_ok && (!acronym || acronym_ok)).then_some(alias.entity)
             })
@@ -391,12 +400,14 @@ impl Resolver {
 
     /// The one entity of `found`, or the one that outweighs the rest.
     fn one_entity(&self, found: &[u32]) -> Option<u32> {
-        let entities = self.knowledge_base().entities();
         match found {
             [] => None,
             [one] => Some(*one),
             many => {
-                let weights: Vec<f64> = many.iter().map(|&e| entities[e as usize].weight).collect();
+                let weights: Vec<f64> = many
+                    .iter()
+                    .map(|&e| self.kb.at(e).map_or(0.0, |e| e.weight))
+                    .collect();
                 clearly_heaviest(&weights).map(|i| many[i])
             }
         }

@@ -72,7 +72,17 @@ const LIGHT_WEIGHT: f32 = 0.05;
 
 /// The weight of a token of the given rarity (its inverse document frequency over entities).
 pub(crate) fn token_weight(token: &str, idf: f32) -> f32 {
-    if is_legal_form(token) || is_small_word(token) {
+    weigh(is_light(token), idf)
+}
+
+/// True for a token that weighs lightly: a folded legal form or a small word.
+pub(crate) fn is_light(token: &str) -> bool {
+    is_legal_form(token) || is_small_word(token)
+}
+
+/// The weight of a token of the given rarity, light or not (see [`is_light`]).
+pub(crate) fn weigh(light: bool, idf: f32) -> f32 {
+    if light {
         idf * LIGHT_WEIGHT
     } else {
         idf

@@ -20,6 +20,7 @@ from canonica import _core, _frames, _workers
 from canonica._core import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
+    REBUILD_SHARE,
     CanonicaError,
     Entity,
     KnowledgeBase,
@@ -42,6 +43,7 @@ __all__ = [
     "KnowledgeBase",
     "Match",
     "Mention",
+    "REBUILD_SHARE",
     "Resolver",
     "__version__",
     "countries",

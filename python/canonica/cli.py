@@ -65,8 +65,39 @@ class _Terminated(BaseException):
     """Raised by the SIGTERM handler, so that cleanup runs as for Ctrl-C."""
 
 
+# The signal that interrupted the run, if one did. A handler's exception can be lost when the
+# signal arrives while Python runs a finalizer (the garbage collector, during the conversion of a
+# large result): the flag is checked again before an output file replaces its predecessor and
+# before the command reports success.
+_signalled: int | None = None
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGTERM
     raise _Terminated
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGINT
+    raise KeyboardInterrupt
+
+
+def _unraisable(info: Any) -> None:
+    """Keeps quiet about a signal's exception lost in a finalizer (the flag carries it on);
+    anything else goes to Python's own report."""
+    if _signalled is not None and isinstance(info.exc_value, (_Terminated, KeyboardInterrupt)):
+        return
+    sys.__unraisablehook__(info)
+
+
+def _raise_if_signalled() -> None:
+    """Raises the exception of a signal that arrived, in case its handler's was lost."""
+    if _signalled == signal.SIGTERM:
+        raise _Terminated
+    if _signalled == signal.SIGINT:
+        raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,6 +440,7 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode(path))
+        _raise_if_signalled()
         os.replace(temporary, path)
     except BaseException as exc:
         if not isinstance(exc, FileExistsError):  # never another writer's file
@@ -592,6 +624,60 @@ def _delimiter(value: str) -> str:
     return value
 
 
+def _read_records(path: str) -> canonica.KnowledgeBase:
+    """The records of a changes file, read by its extension as a knowledge base is."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".json":
+        return canonica.KnowledgeBase.from_json(path)
+    if extension == ".csv":
+        return canonica.KnowledgeBase.from_csv(path)
+    if extension == ".tsv":
+        return canonica.KnowledgeBase.from_csv(path, delimiter="\t")
+    return canonica.KnowledgeBase.from_jsonl(path)
+
+
+def _read_ids(path: str) -> list[str]:
+    """The ids of a removals file: JSON Lines records with an `id` (.jsonl, .ndjson), or one id
+    per line; blank lines are skipped."""
+    ids: list[str] = []
+    with open(path, "rb") as f:
+        for number, line in enumerate(_decoded_lines(f, path), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if not path.lower().endswith(_JSONL_EXTENSIONS):
+                ids.append(line)
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise CliError(f"{path}, line {number}: malformed JSON ({exc.args[0]})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise CliError(f"{path}, line {number}, field 'id': expected a record with an id")
+            ids.append(record["id"])
+    return ids
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    resolver = load_resolver(args.kb, args.threshold)
+    # Each file is one atomic call; nothing is written unless every call succeeds.
+    for path in args.remove or []:
+        try:
+            resolver.remove(_read_ids(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    for path in args.update or []:
+        resolver.update(_read_records(path))
+    for path in args.add or []:
+        try:
+            resolver.add(_read_records(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    resolver.save(args.output)
+    sys.stderr.write(f"{PROG}: {len(resolver)} entities saved to {args.output}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `canonica` command."""
     parser = argparse.ArgumentParser(
@@ -696,6 +782,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     link.add_argument("-o", "--output", metavar="OUT", help="write here (atomically)")
     link.set_defaults(func=_cmd_link)
+
+    update = commands.add_parser(
+        "update",
+        help="add, update and remove entities of a knowledge base, and save the resolver",
+        description=(
+            "Apply changes to a knowledge base and save the resolver (the binary format "
+            "Resolver.save writes, which --kb reads back): --remove FILE removes the ids it "
+            "lists (one per line, or JSON Lines records with an id), --update FILE replaces or "
+            "adds its records, --add FILE adds its records, whose ids must be new. Records files "
+            "are read by extension as --kb is (JSON Lines by default). Files apply in that "
+            "order; the output is written only when every change succeeded, atomically, so -o "
+            "may name the --kb file itself."
+        ),
+    )
+    update.add_argument(
+        "--kb",
+        required=True,
+        metavar="PATH",
+        help=f"the knowledge base or saved resolver to change, or '{BUILTIN_COUNTRIES}'",
+    )
+    update.add_argument("--add", action="append", metavar="FILE", help="records to add")
+    update.add_argument(
+        "--update", action="append", metavar="FILE", help="records to replace or add"
+    )
+    update.add_argument("--remove", action="append", metavar="FILE", help="ids to remove")
+    update.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help="the saved resolver's threshold (default: the --kb resolver's, or the default)",
+    )
+    update.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="the saved resolver to write"
+    )
+    update.set_defaults(func=_cmd_update)
 
     normalize = commands.add_parser(
         "normalize",
@@ -848,9 +970,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     command: Callable[[argparse.Namespace], int] = args.func
-    previous_sigterm = _handle_sigterm()
+    global _signalled
+    _signalled = None
+    previous = _handle_signals()
+    previous_unraisable = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     try:
-        return command(args)
+        code = command(args)
+        _raise_if_signalled()
+        return code
     except KeyboardInterrupt:
         return 130
     except _Terminated:
@@ -862,14 +990,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
         return 1
     finally:
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
+        sys.unraisablehook = previous_unraisable
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _handle_sigterm() -> Any:
-    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed); returns the
-    handler it replaced, or None when signals cannot be handled here (not the main thread)."""
+def _handle_signals() -> dict[int, Any]:
+    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed), and both note
+    that they came; returns the handlers replaced, none when signals cannot be handled here (not
+    the main thread)."""
+    previous: dict[int, Any] = {}
     try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
     except (ValueError, OSError):
-        return None
+        pass
+    return previous

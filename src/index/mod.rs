@@ -20,6 +20,7 @@
 
 mod build;
 mod flat;
+mod update;
 
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
 
@@ -167,6 +168,9 @@ pub(crate) struct Index {
     /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
     /// length are dropped without reading their words. Derived, not saved.
     spelled_lens: Vec<u16>,
+    /// What live updates changed since the index was built or loaded (see `update`); `None`
+    /// until the first change, so that an index that never changes pays nothing for it.
+    changes: Option<Box<update::Changes>>,
 }
 
 impl Index {
@@ -236,19 +240,31 @@ impl Index {
         self.max_idf
     }
 
-    /// Aliases whose whole normalized key is `key`.
-    pub fn exact(&self, key: &str) -> Vec<u32> {
-        self.exact_iter(key).collect()
+    /// True unless a live update removed alias `a`.
+    fn is_live(&self, a: u32) -> bool {
+        self.changes.as_ref().is_none_or(|c| !c.is_dead(a))
     }
 
-    /// [`Index::exact`] without collecting.
-    pub fn exact_iter(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
-        self.exact.get_str(key)
+    /// True when some alias holds vocabulary token `v` (a live update may have removed every
+    /// alias that did).
+    fn is_used(&self, v: u32) -> bool {
+        self.changes.as_ref().is_none_or(|c| c.is_used(v))
+    }
+
+    /// Aliases whose whole normalized key is `key`.
+    pub fn exact(&self, key: &str) -> Vec<u32> {
+        self.exact
+            .get_str(key)
+            .filter(|&a| self.is_live(a))
+            .collect()
     }
 
     /// Aliases whose key without spaces is `compact_key`.
     pub fn compact(&self, compact_key: &str) -> Vec<u32> {
-        self.compact.get_str(compact_key).collect()
+        self.compact
+            .get_str(compact_key)
+            .filter(|&a| self.is_live(a))
+            .collect()
     }
 
     /// The hash a key is looked up by in [`Index::span_candidates`].
@@ -269,8 +285,8 @@ impl Index {
             return None;
         }
         Some(SpanCandidates {
-            aliases: self.exact.get(hash),
-            without_legal_form: self.bare.get(hash),
+            aliases: self.exact.get(hash).filter(|&a| self.is_live(a)),
+            without_legal_form: self.bare.get(hash).filter(|&a| self.is_live(a)),
             longer: self.prefixes.get(hash).next().is_some()
                 || self.bare_prefixes.get(hash).next().is_some(),
         })
@@ -280,16 +296,42 @@ impl Index {
         (self.span_filter.len() * 64).trailing_zeros()
     }
 
-    /// The vocabulary id of a token.
+    /// The vocabulary id of a token some alias holds.
     pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.vocab_id(token).filter(|&id| self.is_used(id))
+    }
+
+    /// The vocabulary id of a token, whether or not an alias still holds it.
+    fn vocab_id(&self, token: &str) -> Option<u32> {
         self.vocab_ids
             .get_str(token)
             .find(|&id| self.vocab.get(id) == token)
     }
 
-    /// Aliases that contain the vocabulary token `id`.
-    pub fn postings(&self, id: u32) -> &[u32] {
-        self.postings.get(id)
+    /// The aliases that contain the vocabulary token `id`, in the order they were indexed.
+    pub fn postings(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        let built: &[u32] = if (id as usize) < self.postings.len() {
+            self.postings.get(id)
+        } else {
+            &[]
+        };
+        let added = self
+            .changes
+            .as_ref()
+            .map_or(&[][..], |c| c.added_postings(id));
+        built
+            .iter()
+            .chain(added)
+            .copied()
+            .filter(|&a| self.is_live(a))
+    }
+
+    /// How many aliases contain the vocabulary token `id`.
+    pub fn posting_count(&self, id: u32) -> usize {
+        match &self.changes {
+            Some(c) => c.posting_count(id),
+            None => self.postings.get(id).len(),
+        }
     }
 
     /// Vocabulary tokens other than `token` itself within the edit budget of the longer of the
@@ -303,6 +345,7 @@ impl Index {
         found.dedup();
         found
             .into_iter()
+            .filter(|&id| self.is_used(id))
             .filter_map(|id| {
                 let candidate = self.vocab.get(id);
                 if candidate == token {
@@ -324,7 +367,11 @@ impl Index {
         let key = drift_key(token);
         self.drift
             .get_str(&key)
-            .filter(|&id| self.vocab.get(id) != token && drift_key(self.vocab.get(id)) == key)
+            .filter(|&id| {
+                self.is_used(id)
+                    && self.vocab.get(id) != token
+                    && drift_key(self.vocab.get(id)) == key
+            })
             .collect()
     }
 
@@ -427,25 +474,11 @@ impl Index {
         self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
         let mut bare = Vec::new();
         let mut bare_prefixes = Vec::new();
-        let mut words: Vec<&str> = Vec::new();
         for a in 0..self.alias_tokens.len() as u32 {
-            let tokens = self.alias_tokens.get(a);
-            words.clear();
-            words.extend(
-                tokens
-                    .iter()
-                    .map(|&v| self.vocab.get(v))
-                    .filter(|w| !is_legal_form(w)),
-            );
-            if words.len() > 2 && words[0] == LEADING_ARTICLE {
-                words.remove(0);
-            }
-            if words.is_empty() || words.len() == tokens.len() || words.len() > MAX_SPAN {
-                continue;
-            }
-            bare.push((hash_bytes(words.join(" ").as_bytes()), a));
-            for k in 1..words.len() {
-                bare_prefixes.push((hash_bytes(words[..k].join(" ").as_bytes()), 0));
+            let words = self.alias_tokens.get(a).iter().map(|&v| self.vocab.get(v));
+            if let Some(keys) = bare_keys(words) {
+                bare.push((keys.key, a));
+                bare_prefixes.extend(keys.prefixes.into_iter().map(|h| (h, 0)));
             }
         }
         self.bare = HashedKeys::from_pairs(bare);
@@ -453,6 +486,47 @@ impl Index {
         self.span_filter =
             span_filter(&[&self.exact, &self.prefixes, &self.bare, &self.bare_prefixes]);
     }
+}
+
+/// The hashes of a name's key without its legal forms and leading article, and of the first
+/// words of that key (see [`Index::span_candidates`]).
+struct BareKeys {
+    key: u64,
+    prefixes: Vec<u64>,
+}
+
+/// The [`BareKeys`] of an alias of `words`, when leaving out its legal forms or its leading
+/// article leaves a name of at most [`MAX_SPAN`] words.
+fn bare_keys<'w>(words: impl Iterator<Item = &'w str>) -> Option<BareKeys> {
+    let mut all = 0;
+    let mut kept: Vec<&str> = Vec::new();
+    for w in words {
+        all += 1;
+        if !is_legal_form(w) {
+            kept.push(w);
+        }
+    }
+    if kept.len() > 2 && kept[0] == LEADING_ARTICLE {
+        kept.remove(0);
+    }
+    if kept.is_empty() || kept.len() == all || kept.len() > MAX_SPAN {
+        return None;
+    }
+    Some(BareKeys {
+        key: hash_bytes(kept.join(" ").as_bytes()),
+        prefixes: (1..kept.len())
+            .map(|k| hash_bytes(kept[..k].join(" ").as_bytes()))
+            .collect(),
+    })
+}
+
+/// The length of one alias's spelling (see [`Index::spelled`]).
+fn spelled_len<'w>(words: impl Iterator<Item = &'w str>) -> u16 {
+    words
+        .filter(|w| !is_legal_form(w) && !is_lossy_text(w))
+        .fold(0u16, |n, w| {
+            n.saturating_add(w.len().min(u16::MAX as usize) as u16)
+        })
 }
 
 /// The length of every alias's spelling: its words without legal forms and lossy
@@ -526,7 +600,8 @@ mod tests {
         let index = Index::build(&kb(), &Normalizer::new());
         assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
         let t = index.token_id("tokayev").unwrap();
-        assert_eq!(index.postings(t).len(), 2);
+        assert_eq!(index.postings(t).count(), 2);
+        assert_eq!(index.posting_count(t), 2);
         assert_eq!(index.word(t), "tokayev");
         assert!(index.token_id("tokaye").is_none());
     }

@@ -15,6 +15,9 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::normalize;
 
+mod slots;
+pub(crate) use slots::EntitySlots;
+
 /// One thing a name can refer to: a person, a country, an organisation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {
@@ -351,6 +354,11 @@ impl KnowledgeBase {
     /// The entities in the order they were added.
     pub fn entities(&self) -> &[Entity] {
         &self.entities
+    }
+
+    /// The entities, taken out.
+    pub(crate) fn into_entities(self) -> Vec<Entity> {
+        self.entities
     }
 
     /// Builds a knowledge base from JSON records (see [`Entity::from_json`]). Errors name the
