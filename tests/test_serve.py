@@ -822,6 +822,35 @@ def test_cli_reload_swaps_the_kb_without_dropping_requests(tmp_path: Path) -> No
     assert "reloaded" in err
 
 
+def test_cli_reload_picks_up_canonica_update(tmp_path: Path) -> None:
+    """The documented workflow: serve a saved resolver with --reload, change it with
+    `canonica update ... -o` (which saves atomically), and the service answers the change."""
+    saved = tmp_path / "kb.canonica"
+    canonica.Resolver(canonica.KnowledgeBase.from_jsonl(SEED_KB)).save(saved)
+    new = tmp_path / "new.jsonl"
+    new.write_text('{"id": "zz", "name": "Zanzibar Archipelago"}\n', encoding="utf-8")
+    proc, url = _start_cli("--kb", str(saved), "--reload", "--reload-interval", "0.2")
+    try:
+
+        def suggests_zanzibar() -> bool:
+            response = httpx.get(url + "/suggest/entity", params={"prefix": "zanz"}, timeout=30)
+            return [r["id"] for r in response.json()["result"]] == ["zz"]
+
+        assert not suggests_zanzibar()
+        update = [sys.executable, "-m", "canonica", "update", "--kb", str(saved)]
+        done = subprocess.run(
+            [*update, "--add", str(new), "-o", str(saved)], capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        _wait(suggests_zanzibar)
+        batch = json.dumps({"q": {"query": "Zanzibar Archipelago"}})
+        result = httpx.post(url, data={"queries": batch}, timeout=30).json()["q"]["result"]
+        assert result[0]["id"] == "zz" and result[0]["match"] is True
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
 def test_cli_errors(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
