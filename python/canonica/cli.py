@@ -6,6 +6,8 @@ Commands:
                      [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
     canonica link [FILE...] [--kb PATH|countries] [--kind K] [--format jsonl|annotated] [-o OUT]
     canonica normalize [TEXTS...]
+    canonica serve [--kb PATH|countries] [--host H] [--port N] [--threshold X] [--name NAME]
+                   [--reload] ... (an OpenRefine reconciliation service; docs/serve.md)
 
 `resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
 (`--input FILE`, or standard input), or one per line from standard input, and writes every input
@@ -577,6 +579,39 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from canonica import serve
+    except ImportError as exc:
+        raise CliError(
+            f"serve needs Starlette and uvicorn ({exc}); install them with "
+            "pip install 'canonica[serve]'"
+        ) from None
+    builtin = args.kb == BUILTIN_COUNTRIES and not os.path.exists(args.kb)
+    if args.reload and builtin:
+        raise CliError("--reload watches a knowledge-base file; the built-in countries has none")
+    settings = serve.Settings(
+        name=args.name or f"canonica: {os.path.basename(args.kb)}",
+        identifier_space=args.identifier_space,
+        schema_space=args.schema_space,
+        batch_size=args.batch_size,
+    )
+
+    def build() -> serve.Service:
+        return serve.Service(load_resolver(args.kb, args.threshold), settings)
+
+    serve.run(
+        build,
+        host=args.host,
+        port=args.port,
+        watch=None if builtin else args.kb,
+        reload=args.reload,
+        reload_interval=args.reload_interval,
+        access_log=args.access_log,
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # Arguments
 
@@ -791,7 +826,107 @@ def build_parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument("texts", nargs="*", metavar="TEXTS", help="texts to normalize")
     normalize.set_defaults(func=_cmd_normalize)
+    _add_serve_parser(commands)
     return parser
+
+
+def _positive(kind: type[int] | type[float], low: float) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {value!r}") from None
+        if not number >= low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {value!r}")
+    return int(value)
+
+
+def _add_serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve a knowledge base to OpenRefine (Reconciliation API 0.2)",
+        description=(
+            "Serve the knowledge base as an OpenRefine reconciliation service (Reconciliation "
+            "Service API 0.2) at http://HOST:PORT/reconcile, printed on standard output, until "
+            "Ctrl-C or SIGTERM. Needs the serve extra: pip install 'canonica[serve]'. "
+            "docs/serve.md describes the endpoints and limits."
+        ),
+    )
+    serve.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="port to listen on (default 8000; 0: any free one)",
+    )
+    serve.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help=(
+            "lowest score of a match (match: true in results, auto-matched by OpenRefine), in "
+            f"[0, 1] (default {canonica.DEFAULT_THRESHOLD})"
+        ),
+    )
+    serve.add_argument(
+        "--name", help="the service's name in OpenRefine (default: canonica: <kb file name>)"
+    )
+    serve.add_argument(
+        "--identifier-space",
+        metavar="URI",
+        help="the manifest's identifierSpace (default: the service's /reconcile/entity/ URL)",
+    )
+    serve.add_argument(
+        "--schema-space",
+        metavar="URI",
+        help="the manifest's schemaSpace (default: the service's /reconcile/type/ URL)",
+    )
+    serve.add_argument(
+        "--batch-size",
+        type=_positive(int, 1),
+        default=50,
+        metavar="N",
+        help="most queries per batch, announced in the manifest; larger batches get 413 "
+        "(default 50)",
+    )
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help=(
+            "rebuild the service when the knowledge-base file changes, or on SIGHUP, without "
+            "dropping requests"
+        ),
+    )
+    serve.add_argument(
+        "--reload-interval",
+        type=_positive(float, 0.1),
+        default=2.0,
+        metavar="SECONDS",
+        help="how often --reload looks at the file (default 2)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request on standard error"
+    )
+    serve.set_defaults(func=_cmd_serve)
 
 
 def _check_resolve_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
