@@ -254,6 +254,8 @@ def _read_jsonl(lines: Iterable[str], source: str, column: str) -> Table:
             raise CliError(
                 f"{source}, line {number}: malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise CliError(f"{source}, line {number}: JSON nested too deeply") from None
         if not isinstance(record, dict):
             raise CliError(
                 f"{source}, line {number}: expected a JSON object, not {_json_type(record)}"
