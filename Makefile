@@ -64,6 +64,14 @@ bench-cluster: bench-deps ## Clustering side by side with OpenRefine's methods a
 	$(PY) benchmarks/cluster.py
 	$(PY) benchmarks/cluster.py --scale
 
+.PHONY: bench-serve
+bench-serve: bench-deps ## OpenRefine-shaped load on `canonica serve` (560k names), side by side with csv-reconcile
+	$(PY) benchmarks/serve.py
+
+.PHONY: bench-updates
+bench-updates: bench-deps ## Live add/update/remove latency on 560k GeoNames names, next to a rebuild
+	$(PY) benchmarks/updates.py
+
 .PHONY: bench-memory
 bench-memory: dev ## RSS over millions of queries (resolve_many, resolve, link): memory stays flat
 	$(PY) benchmarks/memory.py --check

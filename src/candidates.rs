@@ -126,16 +126,12 @@ pub(crate) fn token_candidates(query: &Query, index: &Index, min_score: f32) -> 
 /// Candidate aliases for a set of vocabulary tokens: the union of their postings, leaving out
 /// the most common tokens when the union would be too large.
 fn union_of_postings(index: &Index, tokens: &[u32]) -> Vec<u32> {
-    let mut by_rarity: Vec<u32> = tokens.to_vec();
-    by_rarity.sort_unstable_by_key(|&t| index.postings(t).len());
-    by_rarity.dedup();
     let mut out: Vec<u32> = Vec::new();
-    for t in by_rarity {
-        let list = index.postings(t);
-        if !out.is_empty() && out.len() + list.len() > MAX_CANDIDATES {
+    for t in rarest_first(index, tokens.to_vec()) {
+        if !out.is_empty() && out.len() + index.posting_count(t) > MAX_CANDIDATES {
             break;
         }
-        out.extend_from_slice(list);
+        out.extend(index.postings(t));
     }
     out.sort_unstable();
     out.dedup();
@@ -156,7 +152,15 @@ pub(crate) fn closest_misses(
     }
     let budget = edit_budget(spelled.len());
     below.retain(|m| index.spelled_len(m.alias).abs_diff(spelled.len()) <= budget);
-    below.sort_unstable_by(|x, y| y.score.total_cmp(&x.score).then(x.alias.cmp(&y.alias)));
+    // Ties go to the entity first in the knowledge base, then to its alias first indexed: an
+    // order that depends on the knowledge base only, not on how its index grew.
+    let entity = |a: u32| index.alias(a).entity;
+    below.sort_unstable_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(entity(x.alias).cmp(&entity(y.alias)))
+            .then(x.alias.cmp(&y.alias))
+    });
     below
         .iter()
         .take(SPELLING_CANDIDATES)
@@ -176,24 +180,34 @@ pub(crate) fn spelling_candidates(query: &Query, index: &Index) -> Vec<u32> {
         return Vec::new();
     }
     let budget = edit_budget(spelled.len());
-    let mut known: Vec<u32> = words.iter().filter_map(|q| q.exact).collect();
-    known.sort_unstable_by_key(|&v| index.postings(v).len());
-    known.dedup();
+    let known = rarest_first(index, words.iter().filter_map(|q| q.exact).collect());
     let mut aliases: Vec<u32> = Vec::new();
     for &v in known.iter().take(SPELLING_WORDS) {
-        let postings = index.postings(v);
-        if aliases.len() + postings.len() > MAX_SPELLING_CANDIDATES {
+        if aliases.len() + index.posting_count(v) > MAX_SPELLING_CANDIDATES {
             break;
         }
         aliases.extend(
-            postings
-                .iter()
-                .filter(|&&a| index.spelled_len(a).abs_diff(spelled.len()) <= budget),
+            index
+                .postings(v)
+                .filter(|&a| index.spelled_len(a).abs_diff(spelled.len()) <= budget),
         );
     }
     aliases.sort_unstable();
     aliases.dedup();
     aliases
+}
+
+/// Vocabulary tokens, once each, those in the fewest aliases first; ties in the order of their
+/// text, so that the order depends on the knowledge base only, not on how its index grew.
+fn rarest_first(index: &Index, mut tokens: Vec<u32>) -> Vec<u32> {
+    tokens.sort_unstable_by(|&a, &b| {
+        index
+            .posting_count(a)
+            .cmp(&index.posting_count(b))
+            .then_with(|| index.word(a).cmp(index.word(b)))
+    });
+    tokens.dedup();
+    tokens
 }
 
 /// How many of the query's rarest words [`spelling_candidates`] reads postings of: one

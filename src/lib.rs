@@ -65,6 +65,7 @@ mod score;
 mod similarity;
 pub mod store;
 pub mod threads;
+mod update;
 
 pub use cluster::{
     fingerprint, ngram_fingerprint, Cluster, Clusterer, Clustering, Join, Progress,
@@ -75,7 +76,9 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};
-pub use resolve::{Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD};
+pub use resolve::{
+    Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD, REBUILD_SHARE,
+};
 pub use rules::Method;
 pub use similarity::similarity;
 pub use threads::{num_threads, set_num_threads};

@@ -16,11 +16,13 @@
 use rustc_hash::FxHashMap;
 
 use crate::index::{AliasSource, Index};
+use crate::kb::Entity;
+use crate::normalize::function_words::is_function_word;
 use crate::normalize::titles::titles_before;
 use crate::normalize::{match_text, Token};
-use crate::resolve::Resolver;
-use crate::rules::clearly_heaviest;
+use crate::resolve::{Resolver, State};
 pub use crate::rules::MAX_SPAN;
+use crate::rules::{clearly_heaviest, is_small_word};
 
 /// Aliases this short match only text written in capitals.
 const SHORT_ALIAS: usize = 3;
@@ -65,7 +67,8 @@ pub struct LinkedSpan {
     pub start: usize,
     /// Byte offset just past the mention's end.
     pub end: usize,
-    /// The position of the entity in the resolver's knowledge base.
+    /// The slot of the entity in the resolver (see [`Resolver::entity_at`]): its position in the
+    /// knowledge base until entities are removed.
     pub entity: usize,
     /// How sure the link is, in [0, 1].
     pub score: f64,
@@ -142,12 +145,13 @@ impl Resolver {
     /// # Ok::<(), canonica::Error>(())
     /// ```
     pub fn link_with(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
-        let entities = self.knowledge_base().entities();
-        self.link_spans(text, options)
+        let state = self.read();
+        state
+            .link_spans(text, options)
             .into_iter()
-            .map(|span| {
-                let entity = &entities[span.entity];
-                Mention {
+            .filter_map(|span| {
+                let entity = state.kb.at(span.entity as u32)?;
+                Some(Mention {
                     start: span.start,
                     end: span.end,
                     text: text[span.start..span.end].to_string(),
@@ -155,17 +159,24 @@ impl Resolver {
                     name: entity.name.clone(),
                     score: span.score,
                     kind: entity.kind.clone(),
-                }
+                })
             })
             .collect()
     }
 
-    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the
-    /// position of its entity in [`Resolver::knowledge_base`], and its score. For callers that
-    /// link a lot of text and look entities up themselves.
+    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the slot of
+    /// its entity (see [`Resolver::entity_at`]), and its score. For callers that link a lot of
+    /// text and look entities up themselves.
     pub fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
+        self.read().link_spans(text, options)
+    }
+}
+
+impl State {
+    /// See [`Resolver::link_spans`].
+    pub(crate) fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
         let kind = options.kind.as_deref();
-        let mut tokens = self.normalizer().tokens(text);
+        let mut tokens = self.normalizer.tokens(text);
         for t in tokens.iter_mut().filter(|t| t.lossy) {
             t.text = match_text(t);
         }
@@ -176,27 +187,32 @@ impl Resolver {
         let mut key = String::new();
         let mut i = 0;
         while i < tokens.len() {
-            let mut spans = self.spans_at(&tokens, i, kind, &mut key);
+            let mut spans = self.spans_at(text, &tokens, i, kind, &mut key);
             if !options.overlapping {
                 spans.truncate(1);
             }
+            // Where the spans start: a surname may take the given name or initial before it.
+            let mut from = i;
             if spans.is_empty() {
                 if let Some(&entity) = surnames.get(&tokens[i].text) {
-                    spans.push(SpanMatch {
-                        len: 1,
-                        entity,
-                        score: SURNAME,
-                    });
+                    if let Some(back) = self.surname_start(text, &tokens, i, entity, &mentions) {
+                        from = back;
+                        spans.push(SpanMatch {
+                            len: i + 1 - back,
+                            entity,
+                            score: SURNAME,
+                        });
+                    }
                 } else if options.fuzzy {
                     spans.extend(self.misspelled_at(text, &tokens, i, kind));
                 }
             }
-            let advance = spans.first().map_or(1, |s| s.len);
+            let advance = spans.first().map_or(1, |s| s.len + from - i);
             for span in spans {
-                let mention = self.mention(&tokens, i, span, &mentions);
-                let entity = &self.knowledge_base().entities()[span.entity as usize];
-                if entity.is_person() && span.score == WHOLE {
-                    surnames.insert(tokens[i + span.len - 1].text.clone(), span.entity);
+                let mention = self.mention(&tokens, from, span, &mentions);
+                let person = self.kb.at(span.entity).is_some_and(Entity::is_person);
+                if person && span.score == WHOLE {
+                    surnames.insert(tokens[from + span.len - 1].text.clone(), span.entity);
                 }
                 mentions.push(mention);
             }
@@ -215,7 +231,7 @@ impl Resolver {
         before: &[LinkedSpan],
     ) -> LinkedSpan {
         let mut start = tokens[i].start;
-        if self.knowledge_base().entities()[span.entity as usize].is_person() {
+        if self.kb.at(span.entity).is_some_and(Entity::is_person) {
             let previous_end = before.last().map_or(0, |m| m.end);
             if let Some(from) = titles_before(tokens, i) {
                 if tokens[from].start >= previous_end {
@@ -231,8 +247,55 @@ impl Resolver {
         }
     }
 
+    /// Where a mention of `entity` by its surname at token `i` starts, when the surname refers
+    /// back to the person mentioned in full: at `i`, or at the person's own given name or
+    /// initial right before it. `None` when another given name stands in front of the surname
+    /// ("Brigitte Macron" after "Emmanuel Macron"): a word written with a capital right before
+    /// it that is not a title, a function word or part of the previous mention.
+    fn surname_start(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        i: usize,
+        entity: u32,
+        before: &[LinkedSpan],
+    ) -> Option<usize> {
+        let Some(prev) = i.checked_sub(1).map(|p| &tokens[p]) else {
+            return Some(i);
+        };
+        let adjacent = gap(text, prev, &tokens[i])
+            .chars()
+            .all(|c| c.is_whitespace() || c == '.');
+        let in_previous_mention = before.last().is_some_and(|m| m.end >= prev.end);
+        if !adjacent
+            || in_previous_mention
+            || !written_as_name(text, prev)
+            || titles_before(tokens, i).is_some()
+            || is_function_word(&prev.text)
+        {
+            return Some(i);
+        }
+        // The person's other words: a given name or its initial may stand before the surname.
+        let person = self.kb.at(entity)?;
+        let surname = &tokens[i].text;
+        let normalizer = &self.normalizer;
+        let given = person
+            .names()
+            .flat_map(|n| normalizer.tokens(n))
+            .filter(|t| &t.text != surname)
+            .any(|t| {
+                if prev.is_initials() && prev.initials.len() == 1 {
+                    t.text.starts_with(prev.text.as_str())
+                } else {
+                    t.text == prev.text
+                }
+            });
+        given.then_some(i - 1)
+    }
+
     /// A misspelled name starting at token `i`: a span of up to [`MAX_FUZZY_SPAN`] tokens,
-    /// written with a capital, that resolves (see [`Resolver::resolve`]) to one entity.
+    /// written as a name is (see [`name_like`]), that resolves (see [`Resolver::resolve`]) to
+    /// one entity.
     fn misspelled_at(
         &self,
         text: &str,
@@ -246,10 +309,11 @@ impl Resolver {
         }
         (1..=MAX_FUZZY_SPAN.min(tokens.len() - i))
             .rev()
+            .filter(|&len| name_like(text, &tokens[i..i + len]))
             .find_map(|len| {
                 let span = &text[tokens[i].start..tokens[i + len - 1].end];
                 let found = self.resolve(span, kind)?;
-                let entity = self.knowledge_base().position(&found.id)? as u32;
+                let entity = self.kb.slot_of(&found.id)?;
                 Some(SpanMatch {
                     len,
                     entity,
@@ -262,12 +326,13 @@ impl Resolver {
     /// entity and score. A span grows while some multi-word name starts with it.
     fn spans_at(
         &self,
+        text: &str,
         tokens: &[Token],
         at: usize,
         kind: Option<&str>,
         key: &mut String,
     ) -> Vec<SpanMatch> {
-        let index = self.index();
+        let index = &self.index;
         key.clear();
         let mut found = Vec::new();
         for len in 1..=MAX_SPAN.min(tokens.len() - at) {
@@ -280,7 +345,14 @@ impl Resolver {
                 break;
             };
             let span = &tokens[at..at + len];
-            if let Some(entity) = self.entity_for_span(span, key, candidates.aliases, kind) {
+            let mut named = self.entities_named(span, key, candidates.aliases, kind);
+            // A name written without the legal form the knowledge base gives it ("Deutsche
+            // Bank" for "Deutsche Bank AG"), when no name matches whole and every word is
+            // written as a name is: "apple" is a word, "Apple" may be the company.
+            if named.is_empty() && span.iter().all(|t| written_as_name(text, t)) {
+                named = self.entities_named(span, key, candidates.without_legal_form, kind);
+            }
+            if let Some(entity) = self.one_entity(&named) {
                 found.push(SpanMatch {
                     len,
                     entity,
@@ -295,41 +367,87 @@ impl Resolver {
         found
     }
 
-    /// The entity a span of tokens names whole, if exactly one does (or one outweighs the rest).
-    fn entity_for_span(
+    /// The entities `aliases` belong to, of the right kind, when the span may name them: a
+    /// short alias or a generated acronym only when the span is written in capitals.
+    fn entities_named(
         &self,
         span: &[Token],
         key: &str,
         aliases: impl Iterator<Item = u32>,
         kind: Option<&str>,
-    ) -> Option<u32> {
+    ) -> Vec<u32> {
         let capitals = span.iter().all(|t| t.capitals);
         let letters = key.chars().filter(|c| c.is_ascii_alphanumeric()).count();
         if letters <= SHORT_ALIAS && !capitals {
-            return None;
+            return Vec::new();
         }
-        let index = self.index();
-        let entities = self.knowledge_base().entities();
+        // A generated acronym needs capitals of a script that has them.
+        let acronym_ok = span.iter().all(Token::is_in_capitals);
+        let index = &self.index;
         let mut found: Vec<u32> = aliases
             .filter_map(|a| {
                 let alias = index.alias(a);
                 let acronym = alias.source == AliasSource::Acronym;
-                let entity = &entities[alias.entity as usize];
+                let entity = self.kb.at(alias.entity)?;
                 let kind_ok = kind.is_none_or(|k| entity.kind.as_deref() == Some(k));
-                (kind_ok && (!acronym || capitals)).then_some(alias.entity)
+                (kind_ok && (!acronym || acronym_ok)).then_some(alias.entity)
             })
             .collect();
         found.sort_unstable();
         found.dedup();
-        match found.as_slice() {
+        found
+    }
+
+    /// The one entity of `found`, or the one that outweighs the rest.
+    fn one_entity(&self, found: &[u32]) -> Option<u32> {
+        match found {
             [] => None,
             [one] => Some(*one),
             many => {
-                let weights: Vec<f64> = many.iter().map(|&e| entities[e as usize].weight).collect();
+                let weights: Vec<f64> = many
+                    .iter()
+                    .map(|&e| self.kb.at(e).map_or(0.0, |e| e.weight))
+                    .collect();
                 clearly_heaviest(&weights).map(|i| many[i])
             }
         }
     }
+}
+
+/// The text between two tokens; empty when they come from one character of the text (an emoji
+/// read as two words).
+fn gap<'t>(text: &'t str, before: &Token, after: &Token) -> &'t str {
+    text.get(before.end..after.start).unwrap_or("")
+}
+
+/// True when `token` is written as a name is: starting with a capital, or in a script without
+/// capitals.
+fn written_as_name(text: &str, token: &Token) -> bool {
+    text[token.start..token.end]
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| !c.is_lowercase())
+}
+
+/// True when a span of tokens may be one misspelled name: it ends on a word written as a name,
+/// the words inside it are too unless they are small words ("Bank of Amerika"), and no
+/// punctuation but a hyphen, an apostrophe or the full stop of an initial parts two words.
+fn name_like(text: &str, span: &[Token]) -> bool {
+    let Some((last, inner)) = span.split_last() else {
+        return false;
+    };
+    let words_ok = written_as_name(text, last)
+        && inner
+            .iter()
+            .all(|t| written_as_name(text, t) || is_small_word(&t.text));
+    let gaps_ok = span.windows(2).all(|pair| {
+        gap(text, &pair[0], &pair[1]).chars().all(|c| {
+            c.is_whitespace()
+                || matches!(c, '-' | '\u{2010}'..='\u{2014}' | '\'' | '\u{2019}')
+                || (c == '.' && pair[0].is_initials())
+        })
+    });
+    words_ok && gaps_ok
 }
 
 #[cfg(test)]

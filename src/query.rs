@@ -9,11 +9,20 @@
 
 use crate::index::Index;
 use crate::normalize::titles::{is_only_titles, name_start};
-use crate::normalize::{abbreviations, compact, legal, match_text, nicknames, Normalizer, Token};
+use crate::normalize::{
+    abbreviations, compact, is_han, is_han_or_kana, legal, match_text, nicknames, unmarked,
+    Normalizer, Token,
+};
 use crate::rules::{
     token_similarity, Method, Relation, ABBREVIATION, COMPACT, DRIFT, EXACT, MAX_NAME_BYTES,
-    MAX_NAME_TOKENS, NICKNAME, WITHOUT_SHORT_TITLES, WITHOUT_TITLES,
+    MAX_NAME_TOKENS, NICKNAME, ROMANIZED, WITHOUT_SHORT_TITLES, WITHOUT_TITLES,
 };
+
+/// The fewest Han characters or kana a name needs to meet a Latin alias by its romanization:
+/// one character is a syllable, which many names share.
+const MIN_ROMANIZED_CHARS: usize = 2;
+/// The fewest letters of that romanization: "サン" (`san`) is a word of many names.
+const MIN_ROMANIZED_LEN: usize = 4;
 
 /// Which whole key of the query a lookup uses, as its evidence tells.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +35,9 @@ pub(crate) enum KeyKind {
     LegalFormsFolded,
     /// The key without spaces.
     Compact,
+    /// A name in Han characters or kana, romanized and without spaces, to meet a Latin alias;
+    /// with Han characters, only a person's (see [`romanized_key`]).
+    Romanized { persons_only: bool },
 }
 
 /// A whole-key lookup to try, with the score a hit earns.
@@ -39,7 +51,7 @@ pub(crate) struct KeyLookup {
 impl KeyLookup {
     /// True when the key is looked up without spaces.
     pub fn is_compact(&self) -> bool {
-        self.kind == KeyKind::Compact
+        matches!(self.kind, KeyKind::Compact | KeyKind::Romanized { .. })
     }
 }
 
@@ -111,6 +123,25 @@ pub(crate) struct Query {
     whole_only: bool,
 }
 
+/// For a name written only in Han characters or kana, of at least [`MIN_ROMANIZED_CHARS`] of
+/// them, its romanization without spaces (the whole name, never a part of it), and whether it
+/// may only name a person.
+///
+/// A Chinese personal name is written in Latin letters as its pinyin ("习近平", "Xi Jinping"),
+/// but Chinese names of foreign places and firms are often sound-alike renderings whose pinyin is
+/// another name: "盧安達" is Rwanda and reads "Luanda". So a name with Han characters meets
+/// persons only; kana ("トヨタ", "toyota") meet every kind.
+fn romanized_key(name: &str, tokens: &[Token]) -> Option<(String, bool)> {
+    let letters = name.chars().filter(|c| c.is_alphanumeric());
+    let han_or_kana = letters.clone().filter(|&c| is_han_or_kana(c)).count();
+    if han_or_kana < MIN_ROMANIZED_CHARS || !letters.clone().all(is_han_or_kana) {
+        return None;
+    }
+    let han = letters.clone().any(is_han);
+    let key: String = tokens.iter().map(|t| unmarked(&t.text)).collect();
+    (key.len() >= MIN_ROMANIZED_LEN).then_some((key, han))
+}
+
 fn join(tokens: &[Token]) -> String {
     let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
     texts.join(" ")
@@ -166,13 +197,23 @@ impl Query {
             COMPACT,
             Method::Compact,
         ));
+        if let Some((romanized, persons_only)) = romanized_key(name, &tokens) {
+            keys.push(lookup(
+                romanized,
+                KeyKind::Romanized { persons_only },
+                ROMANIZED,
+                Method::Romanized,
+            ));
+        }
 
         // Names of very many words are matched whole, so that hostile input stays linear.
         let whole_only = tokens.len() > MAX_NAME_TOKENS || name.len() > MAX_NAME_BYTES;
         Some(Query {
             keys,
             only_titles: is_only_titles(&tokens),
-            acronym_like: tokens.iter().all(|t| t.capitals || t.initials.len() > 1),
+            acronym_like: tokens
+                .iter()
+                .all(|t| t.is_in_capitals() || t.initials.len() > 1),
             readings: Vec::new(),
             spelled: if whole_only || tokens.iter().any(|t| t.lossy) {
                 String::new()

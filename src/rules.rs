@@ -72,7 +72,17 @@ const LIGHT_WEIGHT: f32 = 0.05;
 
 /// The weight of a token of the given rarity (its inverse document frequency over entities).
 pub(crate) fn token_weight(token: &str, idf: f32) -> f32 {
-    if is_legal_form(token) || is_small_word(token) {
+    weigh(is_light(token), idf)
+}
+
+/// True for a token that weighs lightly: a folded legal form or a small word.
+pub(crate) fn is_light(token: &str) -> bool {
+    is_legal_form(token) || is_small_word(token)
+}
+
+/// The weight of a token of the given rarity, light or not (see [`is_light`]).
+pub(crate) fn weigh(light: bool, idf: f32) -> f32 {
+    if light {
         idf * LIGHT_WEIGHT
     } else {
         idf
@@ -100,6 +110,9 @@ pub(crate) const EXACT: f32 = 1.0;
 pub(crate) const COMPACT: f32 = 0.97;
 /// Score of a generated acronym matched whole.
 pub(crate) const ACRONYM: f32 = 0.93;
+/// Score of a name in Han characters or kana that equals a Latin alias once romanized
+/// ("习近平", "Xi Jinping"): below an acronym's, since a character may have other readings.
+pub(crate) const ROMANIZED: f32 = 0.9;
 /// Factor on the scores of a reading that leaves out a short title ("Dr", "Mr", "PM"): such
 /// words may be part of the name instead ("DR Congo" is not "Dr. Congo").
 pub(crate) const WITHOUT_SHORT_TITLES: f32 = 0.94;
@@ -187,21 +200,24 @@ pub enum Method {
     /// The whole name spelled within an edit or two, where a typo broke a word apart or hit a
     /// short word ("Faxinal o Soturno", "Huntington Wods").
     Spelling,
+    /// A name in Han characters or kana equals the alias once romanized ("习近平", "Xi Jinping").
+    Romanized,
 }
 
 impl Method {
     /// Every method, in the order of the enum.
-    const ALL: [Method; 6] = [
+    const ALL: [Method; 7] = [
         Method::Exact,
         Method::ExactWithoutTitles,
         Method::Compact,
         Method::Acronym,
         Method::Tokens,
         Method::Spelling,
+        Method::Romanized,
     ];
 
     /// A short lowercase name: "exact", "exact_without_titles", "compact", "acronym", "tokens",
-    /// "spelling".
+    /// "spelling", "romanized".
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Exact => "exact",
@@ -210,6 +226,7 @@ impl Method {
             Method::Acronym => "acronym",
             Method::Tokens => "tokens",
             Method::Spelling => "spelling",
+            Method::Romanized => "romanized",
         }
     }
 
@@ -290,17 +307,18 @@ pub(crate) fn lean(score: f32, jaro_winkler: f32) -> f32 {
 const WEIGHT_TIE_BREAK: f64 = 2.0;
 
 /// The position of the item that outweighs every other by [`WEIGHT_TIE_BREAK`], if one does:
-/// how near-ties between entities are broken, in resolution and in linking alike.
+/// how near-ties between entities are broken, in resolution and in linking alike. A weight of 0
+/// outweighs nothing: two entities of weight 0 stay tied.
 pub(crate) fn clearly_heaviest(weights: &[f64]) -> Option<usize> {
     let (best, &w) = weights
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))?;
-    weights
+    let clear = weights
         .iter()
         .enumerate()
-        .all(|(i, &other)| i == best || w >= WEIGHT_TIE_BREAK * other)
-        .then_some(best)
+        .all(|(i, &other)| i == best || w >= WEIGHT_TIE_BREAK * other);
+    (w > 0.0 && clear).then_some(best)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,5 +410,7 @@ mod tests {
         assert_eq!(clearly_heaviest(&[1.0, 3.0]), Some(1));
         assert_eq!(clearly_heaviest(&[2.0, 3.0]), None);
         assert_eq!(clearly_heaviest(&[]), None);
+        assert_eq!(clearly_heaviest(&[0.0, 0.5]), Some(1));
+        assert_eq!(clearly_heaviest(&[0.0, 0.0]), None);
     }
 }

@@ -335,6 +335,7 @@ impl fmt::Display for Evidence {
             }
             Evidence::Key(KeyKind::LegalFormsFolded) => f.write_str("exact, legal forms folded"),
             Evidence::Key(KeyKind::Compact) => f.write_str("same letters, other spacing"),
+            Evidence::Key(KeyKind::Romanized { .. }) => f.write_str("same letters once romanized"),
             Evidence::Tokens(tokens) => tokens.fmt(f),
             Evidence::Spelling {
                 budget,

@@ -69,8 +69,8 @@ fn decode_entity(r: &mut Reader) -> Result<Entity> {
         _ => return Err(r.invalid("kind flag")),
     };
     e.weight = r.f64()?;
-    if !(e.weight.is_finite() && e.weight > 0.0) {
-        return Err(r.invalid("an entity weight that is not a positive number"));
+    if !(e.weight.is_finite() && e.weight >= 0.0) {
+        return Err(r.invalid("an entity weight that is not zero or a positive number"));
     }
     let data = r.string()?;
     if !data.is_empty() {
@@ -84,15 +84,21 @@ fn decode_entity(r: &mut Reader) -> Result<Entity> {
 
 /// Encodes a resolver to bytes.
 pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
+    let state = resolver.read();
     let mut w = Writer::default();
-    w.f64(resolver.threshold());
-    w.f64(resolver.margin());
-    let entities = resolver.knowledge_base().entities();
-    w.u32(entities.len() as u32);
-    for e in entities {
+    w.f64(state.threshold);
+    w.f64(state.margin);
+    w.u32(state.kb.len() as u32);
+    for (_, e) in state.kb.iter() {
         encode_entity(&mut w, e);
     }
-    resolver.index().encode(&mut w);
+    // A changed index is saved as a rebuild of it, which answers the same and loads as fast as
+    // one built directly (its arrays numbered in order, none of its aliases dead).
+    if state.index.is_changed() {
+        Index::build(&state.kb.to_knowledge_base(), &state.normalizer).encode(&mut w);
+    } else {
+        state.index.encode(&mut w);
+    }
     let payload = w.into_bytes();
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);

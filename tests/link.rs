@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use canonica::{KnowledgeBase, Resolver};
+use canonica::{KnowledgeBase, LinkOptions, Resolver};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -40,4 +40,42 @@ fn kind_filter_keeps_only_that_kind() {
     let people = resolver.link(&text, Some("person"));
     assert!(!people.is_empty());
     assert!(people.iter().all(|m| m.kind.as_deref() == Some("person")));
+}
+
+/// The shared link cases (`tests/data/link_cases.jsonl`): each text links exactly the listed
+/// mentions, with offsets into the text.
+#[test]
+fn shared_link_cases() {
+    let kb = KnowledgeBase::from_jsonl(root().join("tests/data/users_kb.jsonl")).unwrap();
+    let resolver = Resolver::new(kb).unwrap();
+    let cases = std::fs::read_to_string(root().join("tests/data/link_cases.jsonl")).unwrap();
+    let mut failures = Vec::new();
+    for line in cases.lines().filter(|l| !l.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let text = case["text"].as_str().unwrap();
+        let options = LinkOptions {
+            fuzzy: case["fuzzy"].as_bool().unwrap_or(false),
+            ..LinkOptions::default()
+        };
+        let expected: Vec<(String, String)> = case["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_string(),
+                    pair[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let found = resolver.link_with(text, &options);
+        for m in &found {
+            assert_eq!(&text[m.start..m.end], m.text, "offsets of {m:?}");
+        }
+        let got: Vec<(String, String)> = found.into_iter().map(|m| (m.text, m.id)).collect();
+        if got != expected {
+            failures.push(format!("{text:?}: got {got:?}, expected {expected:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -64,7 +64,7 @@ def test_from_records_keeps_data_and_validates() -> None:
         ({"id": "a", "name": "A", "aliases": "B"}, "aliases", "list of strings"),
         ({"id": "a", "name": "A", "aliases": ["B", 3]}, "aliases", "item 2"),
         ({"id": "a", "name": "A", "weight": "heavy"}, "weight", "expected a number"),
-        ({"id": "a", "name": "A", "weight": 0}, "weight", "positive"),
+        ({"id": "a", "name": "A", "weight": -0.5}, "weight", "zero or a positive number"),
         ({"id": "a", "name": "A", "kind": 3}, "kind", "expected a string"),
     ],
 )
@@ -78,6 +78,37 @@ def test_invalid_records_name_record_and_field(
     assert err.field == field
     assert words in str(err)
     assert str(err).startswith(f"record 2, field '{field}'")
+
+
+def test_weight_zero_is_a_weight(tmp_path: Path) -> None:
+    """Sources such as GeoNames give population 0: such an entity loads from every format,
+    resolves, survives a save, and loses a tie to any positive weight."""
+    rows = [
+        {"id": "zero", "name": "Springfield", "weight": 0},
+        {"id": "small", "name": "Springfield", "weight": 0.001},
+        {"id": "alone", "name": "Zeroville", "weight": 0},
+    ]
+    kb = canonica.KnowledgeBase.from_records(rows)
+    assert kb["zero"].weight == 0.0
+    r = canonica.Resolver(kb)
+    assert r.resolve("Zeroville").id == "alone"
+    assert r.resolve("Springfield").id == "small"
+    assert [m.id for m in r.candidates("Springfield")] == ["small", "zero"]
+    both_zero = canonica.Resolver(
+        canonica.KnowledgeBase.from_records(
+            [
+                {"id": "a", "name": "Springfield", "weight": 0},
+                {"id": "b", "name": "Springfield", "weight": 0},
+            ]
+        )
+    )
+    assert both_zero.resolve("Springfield") is None
+    path = tmp_path / "zero.canonica"
+    r.save(path)
+    assert canonica.Resolver.load(path).resolve("Zeroville").id == "alone"
+    csv = tmp_path / "zero.csv"
+    csv.write_text("id,name,weight\nalone,Zeroville,0\n")
+    assert canonica.KnowledgeBase.from_csv(csv)["alone"].weight == 0.0
 
 
 def test_duplicate_ids_are_rejected() -> None:

@@ -130,9 +130,9 @@ KB_CASES = [
         field="weight",
     ),
     KbCase(
-        "jsonl-weight-zero",
+        "jsonl-weight-negative-zero-point-one",
         ".jsonl",
-        b'{"id": "KZ", "name": "K", "weight": 0}\n',
+        b'{"id": "KZ", "name": "K", "weight": -0.1}\n',
         error="positive",
         field="weight",
     ),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+
 import canonica
 
 from conftest import ROOT, SEED_KB
@@ -73,3 +78,38 @@ def test_overlapping_and_fuzzy_modes() -> None:
     assert [(m.text, m.id) for m in fuzzy] == [("United Arab Emirates", "AE"), ("Kazakstan", "KZ")]
     assert fuzzy[1].score < 1.0
     assert all(text[m.start : m.end] == m.text for m in fuzzy)
+
+
+LINK_CASES = [
+    json.loads(line)
+    for line in (ROOT / "tests" / "data" / "link_cases.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip()
+]
+
+
+@pytest.fixture(scope="module")
+def users_resolver() -> canonica.Resolver:
+    return canonica.Resolver(
+        canonica.KnowledgeBase.from_jsonl(ROOT / "tests" / "data" / "users_kb.jsonl")
+    )
+
+
+@pytest.mark.parametrize("case", LINK_CASES, ids=[c["text"][:40] for c in LINK_CASES])
+def test_shared_link_cases(users_resolver: canonica.Resolver, case: dict[str, Any]) -> None:
+    """The cases `tests/link.rs` also reads: mentions, spans in code points, nothing else."""
+    text = case["text"]
+    found = users_resolver.link(text, fuzzy=case.get("fuzzy", False))
+    assert [[m.text, m.id] for m in found] == case["expect"], case.get("note")
+    for m in found:
+        assert text[m.start : m.end] == m.text
+
+
+def test_span_offsets_in_code_points_keep_dropped_letters(
+    users_resolver: canonica.Resolver,
+) -> None:
+    text = "🇩🇪 Ангела Меркель, Олаф Шольц."
+    found = users_resolver.link(text)
+    assert [(m.start, m.end) for m in found] == [(3, 17), (19, 29)]
+    assert [text[m.start : m.end] for m in found] == ["Ангела Меркель", "Олаф Шольц"]

@@ -132,7 +132,7 @@ pub fn link(data: &[u8]) {
 fn check_kb(kb: KnowledgeBase) {
     for e in kb.entities() {
         assert!(!e.id.trim().is_empty());
-        assert!(e.weight.is_finite() && e.weight > 0.0);
+        assert!(e.weight.is_finite() && e.weight >= 0.0);
         assert!(!canonica::normalize(&e.name).is_empty());
     }
     let resolver = Resolver::new(kb).expect("a validated knowledge base builds");

@@ -8,6 +8,8 @@ __version__: str
 DEFAULT_THRESHOLD: float
 DEFAULT_MARGIN: float
 DEFAULT_CLUSTER_THRESHOLD: float
+#: The share of a resolver's index that live updates may change before it is rebuilt.
+REBUILD_SHARE: float
 
 _Path = str | PathLike[str]
 
@@ -98,9 +100,18 @@ class KnowledgeBase:
     def __getitem__(self, key: str, /) -> Entity:
         """The entity with this id; KeyError if there is none."""
     def __contains__(self, key: str, /) -> bool: ...
+    def __iter__(self) -> KnowledgeBaseIterator:
+        """The entities in order, each copied as it comes."""
     def entities(self) -> list[Entity]:
         """The entities in the order they were added."""
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class KnowledgeBaseIterator:
+    """Walks through the entities of a knowledge base."""
+
+    def __iter__(self) -> KnowledgeBaseIterator: ...
+    def __next__(self) -> Entity: ...
 
 @final
 class Match:
@@ -178,8 +189,21 @@ class Resolver:
     def margin(self) -> float: ...
     @property
     def knowledge_base(self) -> KnowledgeBase:
-        """A copy of the knowledge base the resolver was built from."""
+        """The resolver's entities as a knowledge base that follows its updates: `len`, `kb[id]`,
+        `in` and iteration copy no entity but the ones asked for; `add` is refused (use
+        `Resolver.add`); `Resolver(kb)` and pickling take a copy."""
     def __len__(self) -> int: ...
+    def add(self, records: Iterable[Mapping[str, Any]] | KnowledgeBase | Any) -> None:
+        """Adds entities with new ids, from records of every shape `KnowledgeBase.from_records`
+        takes (or a KnowledgeBase). Atomic: a bad record, or an id that exists or comes twice,
+        raises CanonicaError naming the record and field, and nothing changes. Afterwards the
+        resolver answers exactly as one built from scratch on its entities would. Threads that
+        resolve meanwhile see the call whole or not at all."""
+    def update(self, records: Iterable[Mapping[str, Any]] | KnowledgeBase | Any) -> None:
+        """Replaces the entities with these ids, or adds them when new; atomic as `add`."""
+    def remove(self, ids: Iterable[str]) -> None:
+        """Removes the entities with these ids; an unknown id, or one given twice, raises
+        CanonicaError naming its position, and nothing changes."""
     def resolve(self, name: str | None, kind: str | None = None) -> Match | None:
         """The entity `name` refers to, or None when nothing is good enough or two entities are
         too close to tell apart. None, NaN and "" give None."""
@@ -367,8 +391,10 @@ __all__ = [
     "Entity",
     "Join",
     "KnowledgeBase",
+    "KnowledgeBaseIterator",
     "Match",
     "Mention",
+    "REBUILD_SHARE",
     "Resolver",
     "__version__",
     "_after_fork",

@@ -8,6 +8,8 @@ Commands:
     canonica cluster [--column COL] [--input FILE] [-o OUT] [--kb-out FILE] [--kb PATH]
                      [--threshold X] [--prefix P] [--delimiter D]
     canonica normalize [TEXTS...]
+    canonica serve [--kb PATH|countries] [--host H] [--port N] [--threshold X] [--name NAME]
+                   [--reload] ... (an OpenRefine reconciliation service; docs/serve.md)
 
 `resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
 (`--input FILE`, or standard input), or one per line from standard input, and writes every input
@@ -70,8 +72,39 @@ class _Terminated(BaseException):
     """Raised by the SIGTERM handler, so that cleanup runs as for Ctrl-C."""
 
 
+# The signal that interrupted the run, if one did. A handler's exception can be lost when the
+# signal arrives while Python runs a finalizer (the garbage collector, during the conversion of a
+# large result): the flag is checked again before an output file replaces its predecessor and
+# before the command reports success.
+_signalled: int | None = None
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGTERM
     raise _Terminated
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    global _signalled
+    _signalled = signal.SIGINT
+    raise KeyboardInterrupt
+
+
+def _unraisable(info: Any) -> None:
+    """Keeps quiet about a signal's exception lost in a finalizer (the flag carries it on);
+    anything else goes to Python's own report."""
+    if _signalled is not None and isinstance(info.exc_value, (_Terminated, KeyboardInterrupt)):
+        return
+    sys.__unraisablehook__(info)
+
+
+def _raise_if_signalled() -> None:
+    """Raises the exception of a signal that arrived, in case its handler's was lost."""
+    if _signalled == signal.SIGTERM:
+        raise _Terminated
+    if _signalled == signal.SIGINT:
+        raise KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,6 +261,8 @@ def _read_jsonl(lines: Iterable[str], source: str, column: str) -> Table:
             raise CliError(
                 f"{source}, line {number}: malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise CliError(f"{source}, line {number}: JSON nested too deeply") from None
         if not isinstance(record, dict):
             raise CliError(
                 f"{source}, line {number}: expected a JSON object, not {_json_type(record)}"
@@ -426,6 +461,7 @@ def _write_atomically(path: str, write: Callable[[IO[str]], None]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, _new_file_mode(path))
+        _raise_if_signalled()
         os.replace(temporary, path)
     except BaseException as exc:
         if not isinstance(exc, FileExistsError):  # never another writer's file
@@ -603,6 +639,39 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from canonica import serve
+    except ImportError as exc:
+        raise CliError(
+            f"serve needs Starlette and uvicorn ({exc}); install them with "
+            "pip install 'canonica[serve]'"
+        ) from None
+    builtin = args.kb == BUILTIN_COUNTRIES and not os.path.exists(args.kb)
+    if args.reload and builtin:
+        raise CliError("--reload watches a knowledge-base file; the built-in countries has none")
+    settings = serve.Settings(
+        name=args.name or f"canonica: {os.path.basename(args.kb)}",
+        identifier_space=args.identifier_space,
+        schema_space=args.schema_space,
+        batch_size=args.batch_size,
+    )
+
+    def build() -> serve.Service:
+        return serve.Service(load_resolver(args.kb, args.threshold), settings)
+
+    serve.run(
+        build,
+        host=args.host,
+        port=args.port,
+        watch=None if builtin else args.kb,
+        reload=args.reload,
+        reload_interval=args.reload_interval,
+        access_log=args.access_log,
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # Arguments
 
@@ -613,6 +682,60 @@ def _delimiter(value: str) -> str:
     if len(value) != 1 or value in ('"', "\r", "\n"):
         raise argparse.ArgumentTypeError(f"must be a single character (or \\t), not {value!r}")
     return value
+
+
+def _read_records(path: str) -> canonica.KnowledgeBase:
+    """The records of a changes file, read by its extension as a knowledge base is."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".json":
+        return canonica.KnowledgeBase.from_json(path)
+    if extension == ".csv":
+        return canonica.KnowledgeBase.from_csv(path)
+    if extension == ".tsv":
+        return canonica.KnowledgeBase.from_csv(path, delimiter="\t")
+    return canonica.KnowledgeBase.from_jsonl(path)
+
+
+def _read_ids(path: str) -> list[str]:
+    """The ids of a removals file: JSON Lines records with an `id` (.jsonl, .ndjson), or one id
+    per line; blank lines are skipped."""
+    ids: list[str] = []
+    with open(path, "rb") as f:
+        for number, line in enumerate(_decoded_lines(f, path), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if not path.lower().endswith(_JSONL_EXTENSIONS):
+                ids.append(line)
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise CliError(f"{path}, line {number}: malformed JSON ({exc.args[0]})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                raise CliError(f"{path}, line {number}, field 'id': expected a record with an id")
+            ids.append(record["id"])
+    return ids
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    resolver = load_resolver(args.kb, args.threshold)
+    # Each file is one atomic call; nothing is written unless every call succeeds.
+    for path in args.remove or []:
+        try:
+            resolver.remove(_read_ids(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    for path in args.update or []:
+        resolver.update(_read_records(path))
+    for path in args.add or []:
+        try:
+            resolver.add(_read_records(path))
+        except canonica.CanonicaError as exc:
+            raise CliError(f"{path}: {exc}") from None
+    resolver.save(args.output)
+    sys.stderr.write(f"{PROG}: {len(resolver)} entities saved to {args.output}\n")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -720,6 +843,42 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("-o", "--output", metavar="OUT", help="write here (atomically)")
     link.set_defaults(func=_cmd_link)
 
+    update = commands.add_parser(
+        "update",
+        help="add, update and remove entities of a knowledge base, and save the resolver",
+        description=(
+            "Apply changes to a knowledge base and save the resolver (the binary format "
+            "Resolver.save writes, which --kb reads back): --remove FILE removes the ids it "
+            "lists (one per line, or JSON Lines records with an id), --update FILE replaces or "
+            "adds its records, --add FILE adds its records, whose ids must be new. Records files "
+            "are read by extension as --kb is (JSON Lines by default). Files apply in that "
+            "order; the output is written only when every change succeeded, atomically, so -o "
+            "may name the --kb file itself."
+        ),
+    )
+    update.add_argument(
+        "--kb",
+        required=True,
+        metavar="PATH",
+        help=f"the knowledge base or saved resolver to change, or '{BUILTIN_COUNTRIES}'",
+    )
+    update.add_argument("--add", action="append", metavar="FILE", help="records to add")
+    update.add_argument(
+        "--update", action="append", metavar="FILE", help="records to replace or add"
+    )
+    update.add_argument("--remove", action="append", metavar="FILE", help="ids to remove")
+    update.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help="the saved resolver's threshold (default: the --kb resolver's, or the default)",
+    )
+    update.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="the saved resolver to write"
+    )
+    update.set_defaults(func=_cmd_update)
+
     cluster = commands.add_parser(
         "cluster",
         help="group the names of a column that mean the same entity, without a knowledge base",
@@ -788,7 +947,107 @@ def build_parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument("texts", nargs="*", metavar="TEXTS", help="texts to normalize")
     normalize.set_defaults(func=_cmd_normalize)
+    _add_serve_parser(commands)
     return parser
+
+
+def _positive(kind: type[int] | type[float], low: float) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {value!r}") from None
+        if not number >= low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {value!r}")
+    return int(value)
+
+
+def _add_serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve a knowledge base to OpenRefine (Reconciliation API 0.2)",
+        description=(
+            "Serve the knowledge base as an OpenRefine reconciliation service (Reconciliation "
+            "Service API 0.2) at http://HOST:PORT/reconcile, printed on standard output, until "
+            "Ctrl-C or SIGTERM. Needs the serve extra: pip install 'canonica[serve]'. "
+            "docs/serve.md describes the endpoints and limits."
+        ),
+    )
+    serve.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="port to listen on (default 8000; 0: any free one)",
+    )
+    serve.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help=(
+            "lowest score of a match (match: true in results, auto-matched by OpenRefine), in "
+            f"[0, 1] (default {canonica.DEFAULT_THRESHOLD})"
+        ),
+    )
+    serve.add_argument(
+        "--name", help="the service's name in OpenRefine (default: canonica: <kb file name>)"
+    )
+    serve.add_argument(
+        "--identifier-space",
+        metavar="URI",
+        help="the manifest's identifierSpace (default: the service's /reconcile/entity/ URL)",
+    )
+    serve.add_argument(
+        "--schema-space",
+        metavar="URI",
+        help="the manifest's schemaSpace (default: the service's /reconcile/type/ URL)",
+    )
+    serve.add_argument(
+        "--batch-size",
+        type=_positive(int, 1),
+        default=50,
+        metavar="N",
+        help="most queries per batch, announced in the manifest; larger batches get 413 "
+        "(default 50)",
+    )
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help=(
+            "rebuild the service when the knowledge-base file changes, or on SIGHUP, without "
+            "dropping requests"
+        ),
+    )
+    serve.add_argument(
+        "--reload-interval",
+        type=_positive(float, 0.1),
+        default=2.0,
+        metavar="SECONDS",
+        help="how often --reload looks at the file (default 2)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request on standard error"
+    )
+    serve.set_defaults(func=_cmd_serve)
 
 
 def _check_resolve_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -841,9 +1100,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     command: Callable[[argparse.Namespace], int] = args.func
-    previous_sigterm = _handle_sigterm()
+    global _signalled
+    _signalled = None
+    previous = _handle_signals()
+    previous_unraisable = sys.unraisablehook
+    sys.unraisablehook = _unraisable
     try:
-        return command(args)
+        code = command(args)
+        _raise_if_signalled()
+        return code
     except KeyboardInterrupt:
         return 130
     except _Terminated:
@@ -855,14 +1120,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
         return 1
     finally:
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
+        sys.unraisablehook = previous_unraisable
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _handle_sigterm() -> Any:
-    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed); returns the
-    handler it replaced, or None when signals cannot be handled here (not the main thread)."""
+def _handle_signals() -> dict[int, Any]:
+    """Makes SIGTERM unwind like Ctrl-C (so a temporary output file is removed), and both note
+    that they came; returns the handlers replaced, none when signals cannot be handled here (not
+    the main thread)."""
+    previous: dict[int, Any] = {}
     try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
     except (ValueError, OSError):
-        return None
+        pass
+    return previous

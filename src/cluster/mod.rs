@@ -316,7 +316,6 @@ impl Clustering {
             clusters[c].members.push(i);
             labels.push(Some(c));
         }
-        let kb = self.kb.as_ref().map(Resolver::knowledge_base);
         for (c, mut list) in clusters.iter_mut().zip(spellings) {
             list.sort_by(canonical_order);
             c.spellings = list.into_iter().map(|s| s.text).collect();
@@ -328,7 +327,7 @@ impl Clustering {
                 }
                 None => {
                     let number = c.id.to_string();
-                    c.entity_id = if kb.is_some_and(|kb| kb.get(&number).is_some()) {
+                    c.entity_id = if self.kb.as_ref().is_some_and(|kb| kb.contains(&number)) {
                         format!("cluster-{number}")
                     } else {
                         number
@@ -357,10 +356,10 @@ impl Clustering {
     /// the spellings it did not list added as aliases.
     pub fn to_knowledge_base(&self) -> Result<KnowledgeBase> {
         let mut kb = KnowledgeBase::new();
-        let known = self.kb.as_ref().map(Resolver::knowledge_base);
         for c in &self.clusters {
-            let mut entity = match known.and_then(|k| k.get(&c.entity_id)) {
-                Some(e) if self.resolved_cluster(c) => e.clone(),
+            let known = self.kb.as_ref().and_then(|k| k.entity(&c.entity_id));
+            let mut entity = match known {
+                Some(e) if self.resolved_cluster(c) => e,
                 _ => Entity::new(c.entity_id.clone(), c.name.clone()),
             };
             let new: Vec<String> = c
@@ -470,7 +469,7 @@ impl Clustering {
         let (a, b) = (self.units[x].text(), self.units[y].text());
         let matched = |q: &str, target: usize| -> Option<Match> {
             let r = self.units_resolver.as_ref()?;
-            r.match_entity(q, self.position[target]?)
+            r.read().match_entity(q, self.position[target]?)
         };
         // The direction that scored the pair.
         let best = [matched(a, y), matched(b, x)]

@@ -13,7 +13,7 @@ use crate::candidates::spelling_candidates;
 use crate::error::Result;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::query::Query;
-use crate::resolve::Resolver;
+use crate::resolve::{Resolver, State};
 use crate::score::score_spelling;
 use crate::threads;
 
@@ -44,6 +44,8 @@ pub(crate) fn neighbours(
     strong: f32,
     progress: &Progress,
 ) -> Vec<Vec<(u32, f32)>> {
+    let state = resolver.read();
+    let state = &*state;
     threads::install(|| {
         units
             .par_iter()
@@ -55,14 +57,14 @@ pub(crate) fn neighbours(
                 // Words many names share make many candidates: a name of such words is compared
                 // only with the names it may score the threshold against, which read the
                 // postings of fewer of its words.
-                let common = postings_volume(resolver, unit.text()) > MAX_VOLUME;
+                let common = postings_volume(state, unit.text()) > MAX_VOLUME;
                 let least = if common { strong } else { floor };
-                let mut found = resolver.scored_entities(unit.text(), least);
+                let mut found = state.scored_entities(unit.text(), least);
                 found.retain(|&(v, _)| v as usize != u);
                 // Only a name of several words can hide a typo between them.
                 let words = unit.text().contains(|c: char| !c.is_alphanumeric());
                 if words && found.first().is_none_or(|&(_, s)| s < strong) {
-                    spellings(resolver, unit.text(), u as u32, floor, &mut found);
+                    spellings(state, unit.text(), u as u32, floor, &mut found);
                 }
                 found.truncate(MAX_NEIGHBOURS);
                 progress.done.fetch_add(1, Ordering::Relaxed);
@@ -73,15 +75,15 @@ pub(crate) fn neighbours(
 }
 
 /// How many aliases the postings of the words of `text` hold together.
-fn postings_volume(resolver: &Resolver, text: &str) -> usize {
-    let index = resolver.index();
+fn postings_volume(state: &State, text: &str) -> usize {
+    let index = &state.index;
     let mut words = crate::normalize::match_words(text);
     words.sort_unstable();
     words.dedup();
     words
         .iter()
         .filter_map(|w| index.token_id(w))
-        .map(|v| index.postings(v).len())
+        .map(|v| index.posting_count(v))
         .sum()
 }
 
@@ -89,9 +91,9 @@ fn postings_volume(resolver: &Resolver, text: &str) -> usize {
 /// ofund", "jacqueline newbound"). The resolver compares whole spellings only when nothing
 /// else came near, and a unit's own name always comes near: here that comparison is made for
 /// the other units.
-fn spellings(resolver: &Resolver, text: &str, own: u32, floor: f32, found: &mut Vec<(u32, f32)>) {
-    let index = resolver.index();
-    let Some(mut query) = Query::analyze(text, resolver.normalizer()) else {
+fn spellings(state: &State, text: &str, own: u32, floor: f32, found: &mut Vec<(u32, f32)>) {
+    let index = &state.index;
+    let Some(mut query) = Query::analyze(text, &state.normalizer) else {
         return;
     };
     query.read_words(index);

@@ -2,9 +2,10 @@
 //! folded, acronyms generated, then the growable maps frozen into flat arrays.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use super::flat::{hash_bytes, HashedKeys};
-use super::{for_each_delete, span_filter, spelled_lengths, AliasSource, Index};
+use super::{for_each_delete, AliasSource, Index};
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
@@ -14,8 +15,12 @@ use crate::rules::{
     MIN_DRIFT_LEN,
 };
 
-/// Generated acronyms shorter than this are too ambiguous to be useful.
+/// Generated acronyms shorter than this are too ambiguous to be useful, but for the two letters
+/// of a two-word name ("United States" -> `us`).
 const MIN_ACRONYM_LEN: usize = 3;
+
+/// The longest identifier compared with generated acronyms.
+const MAX_CODE_LEN: usize = 12;
 
 /// The index while it is being built: aliases and tokens still in growable maps.
 #[derive(Default)]
@@ -28,64 +33,157 @@ struct Builder {
     prefixes: Vec<(u64, u32)>,
 }
 
+/// One name of an entity as the index keys it.
+pub(super) struct NameKeys<'a> {
+    /// The name as written.
+    pub text: &'a str,
+    /// Its words as matched: legal forms folded (but for persons), lossy scripts marked.
+    pub tokens: Vec<String>,
+    /// Its words before legal forms were folded.
+    pub raw: Vec<String>,
+    pub source: AliasSource,
+    /// True when its words are parted by white space ("Ust'-Katav" is one word with a hyphen).
+    pub spaced: bool,
+}
+
+/// The names of `entity` the index keys, without the ones whose key an earlier name of the
+/// entity already has.
+pub(super) fn entity_names<'a>(entity: &'a Entity, normalizer: &Normalizer) -> Vec<NameKeys<'a>> {
+    let mut keys_seen: FxHashSet<String> = FxHashSet::default();
+    let mut names = Vec::new();
+    for (i, text) in entity.names().enumerate() {
+        let spans = normalizer.tokens(text);
+        let raw: Vec<String> = spans.iter().map(match_text).collect();
+        // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
+        let tokens = if entity.is_person() {
+            raw.clone()
+        } else {
+            legal::fold(&raw)
+        };
+        if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
+            continue;
+        }
+        let spaced = spans.windows(2).all(|w| {
+            text.get(w[0].end..w[1].start)
+                .is_some_and(|gap| gap.chars().any(char::is_whitespace))
+        });
+        let source = if i == 0 {
+            AliasSource::Name
+        } else {
+            AliasSource::Alias
+        };
+        names.push(NameKeys {
+            text,
+            tokens,
+            raw,
+            source,
+            spaced,
+        });
+    }
+    names
+}
+
+/// The hashes an alias is found by: its whole key (and its key before legal forms were folded),
+/// its key without spaces, and, for a name, the keys of its first words, which linking extends
+/// a span by.
+#[derive(Default)]
+pub(super) struct AliasKeys {
+    pub exact: SmallVec<[u64; 2]>,
+    pub compact: SmallVec<[u64; 2]>,
+    pub prefixes: Vec<u64>,
+}
+
+/// The keys of an alias of `tokens`; `raw` is a name's words before legal forms were folded
+/// (`None` for a generated acronym).
+pub(super) fn alias_keys(tokens: &[String], raw: Option<&[String]>) -> AliasKeys {
+    let mut keys = AliasKeys::default();
+    let key = tokens.join(" ");
+    keys.compact.push(hash_bytes(compact(&key).as_bytes()));
+    // "The Washington Post" is also written "washingtonpost".
+    if tokens.len() > 2 && tokens[0] == "the" {
+        keys.compact
+            .push(hash_bytes(tokens[1..].join("").as_bytes()));
+    }
+    keys.exact.push(hash_bytes(key.as_bytes()));
+    if let Some(raw) = raw {
+        if tokens != raw {
+            keys.exact.push(hash_bytes(raw.join(" ").as_bytes()));
+        }
+        // Linking looks at spans of up to MAX_SPAN tokens: longer prefixes are never asked
+        // for, and a name of many tokens would make quadratically many.
+        for k in 1..raw.len().min(MAX_SPAN) {
+            keys.prefixes
+                .push(hash_bytes(raw[..k].join(" ").as_bytes()));
+        }
+    }
+    keys
+}
+
+/// The acronyms an entity's names generate, before the knowledge base's words and codes are
+/// consulted: none for a person; for another entity, those of [`acronyms`] for each name that
+/// holds no lossy transliteration, without the entity's own keys, sorted.
+pub(super) fn acronym_candidates<'n>(
+    person: bool,
+    names: impl IntoIterator<Item = (&'n [String], AliasSource, bool)>,
+) -> Vec<String> {
+    if person {
+        return Vec::new();
+    }
+    let mut keys: FxHashSet<String> = FxHashSet::default();
+    let mut generated: Vec<String> = Vec::new();
+    for (tokens, source, spaced) in names {
+        keys.insert(tokens.join(" "));
+        if tokens.iter().any(|t| is_lossy_text(t)) {
+            continue;
+        }
+        let words: Vec<String> = tokens
+            .iter()
+            .filter(|t| !is_legal_form(t))
+            .cloned()
+            .collect();
+        // Two letters only of the name itself, written as two words: "Ust'-Katav" is one.
+        generated.extend(acronyms(&words, source == AliasSource::Name && spaced));
+    }
+    generated.retain(|a| !keys.contains(a));
+    generated.sort_unstable();
+    generated.dedup();
+    generated
+}
+
+/// True when `acronym`, generated for `entity`, spells another entity's code.
+pub(super) fn spells_a_code(codes: &FxHashMap<String, u32>, acronym: &str, entity: u32) -> bool {
+    codes.get(acronym).is_some_and(|&owner| owner != entity)
+}
+
 impl Builder {
     /// Indexes the names of one entity and returns the acronyms generated from them, which are
     /// added once every name is in (see [`Builder::add_acronyms`]).
     fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) -> Vec<String> {
-        let mut keys_seen: FxHashSet<String> = FxHashSet::default();
-        let mut generated: Vec<String> = Vec::new();
-        for (i, alias) in entity.names().enumerate() {
-            let raw: Vec<String> = normalizer.tokens(alias).iter().map(match_text).collect();
-            // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
-            let tokens = if entity.is_person() {
-                raw.clone()
-            } else {
-                legal::fold(&raw)
-            };
-            if tokens.is_empty() || !keys_seen.insert(tokens.join(" ")) {
-                continue;
-            }
-            let source = if i == 0 {
-                AliasSource::Name
-            } else {
-                AliasSource::Alias
-            };
-            let id = self.push_alias(e, alias, &tokens, source);
-            if tokens != raw {
-                self.exact.push((hash_bytes(raw.join(" ").as_bytes()), id));
-            }
-            // Linking looks at spans of up to MAX_SPAN tokens: longer prefixes are never asked
-            // for, and a name of many tokens would make quadratically many.
-            for k in 1..raw.len().min(MAX_SPAN) {
-                self.prefixes
-                    .push((hash_bytes(raw[..k].join(" ").as_bytes()), 0));
-            }
-            if !entity.is_person() && !tokens.iter().any(|t| is_lossy_text(t)) {
-                let words: Vec<String> = tokens
-                    .iter()
-                    .filter(|t| !is_legal_form(t))
-                    .cloned()
-                    .collect();
-                generated.extend(acronyms(&words));
-            }
+        let names = entity_names(entity, normalizer);
+        for name in &names {
+            self.push_alias(e, name.text, &name.tokens, Some(&name.raw), name.source);
         }
-        generated.retain(|a| !keys_seen.contains(a));
-        generated.sort_unstable();
-        generated.dedup();
-        generated
+        acronym_candidates(
+            entity.is_person(),
+            names
+                .iter()
+                .map(|n| (n.tokens.as_slice(), n.source, n.spaced)),
+        )
     }
 
     /// Adds generated acronyms, except those that spell a word some name in the knowledge base
-    /// uses: "MAN" or "SAN" made from foreign names would be read as the words they spell.
-    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>) {
+    /// uses ("MAN" or "SAN" made from foreign names would be read as the words they spell) and
+    /// those that spell another entity's identifier: where identifiers are codes people type
+    /// ("SK" is Slovakia's), the acronym of another name ("South Korea") would be read as one.
+    fn add_acronyms(&mut self, generated: Vec<(u32, Vec<String>)>, codes: &FxHashMap<String, u32>) {
         let kept: Vec<(u32, String)> = generated
             .into_iter()
             .flat_map(|(e, acronyms)| acronyms.into_iter().map(move |a| (e, a)))
-            .filter(|(_, a)| !self.vocab_ids.contains_key(a))
+            .filter(|(e, a)| !self.vocab_ids.contains_key(a) && !spells_a_code(codes, a, *e))
             .collect();
         for (e, acronym) in kept {
             let text = acronym.to_ascii_uppercase();
-            self.push_alias(e, &text, &[acronym], AliasSource::Acronym);
+            self.push_alias(e, &text, &[acronym], None, AliasSource::Acronym);
         }
     }
 
@@ -94,32 +192,21 @@ impl Builder {
         entity: u32,
         text: &str,
         tokens: &[String],
+        raw: Option<&[String]>,
         source: AliasSource,
     ) -> u32 {
         let id = self.index.alias_entity.len() as u32;
-        let key = tokens.join(" ");
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
-        // An alias of very many words is matched whole only (see `score_tokens`): it is no
-        // token candidate, which would cost every query that shares a word its whole length.
-        let words = if ids.len() > MAX_NAME_TOKENS {
-            &[][..]
-        } else {
-            &ids[..]
-        };
-        for &t in words {
+        for &t in posted(&ids) {
             let list = &mut self.postings[t as usize];
             if list.last() != Some(&id) {
                 list.push(id);
             }
         }
-        self.compact
-            .push((hash_bytes(compact(&key).as_bytes()), id));
-        // "The Washington Post" is also written "washingtonpost".
-        if tokens.len() > 2 && tokens[0] == "the" {
-            let rest = tokens[1..].join("");
-            self.compact.push((hash_bytes(rest.as_bytes()), id));
-        }
-        self.exact.push((hash_bytes(key.as_bytes()), id));
+        let keys = alias_keys(tokens, raw);
+        self.exact.extend(keys.exact.iter().map(|&h| (h, id)));
+        self.compact.extend(keys.compact.iter().map(|&h| (h, id)));
+        self.prefixes.extend(keys.prefixes.iter().map(|&h| (h, 0)));
         self.index.alias_entity.push(entity);
         self.index.alias_source.push(source.code());
         self.index.alias_text.push(text);
@@ -190,10 +277,9 @@ impl Builder {
         index.exact = HashedKeys::from_pairs(exact);
         index.compact = HashedKeys::from_pairs(compact);
         index.prefixes = HashedKeys::from_pairs(prefixes);
-        index.span_filter = span_filter(&index.exact, &index.prefixes);
         index.deletes = HashedKeys::from_pairs(deletes);
         index.drift = HashedKeys::from_pairs(drift);
-        index.spelled_lens = spelled_lengths(&index.vocab, &index.alias_tokens);
+        index.derive();
         index
     }
 }
@@ -206,16 +292,53 @@ impl Index {
         for (e, entity) in kb.entities().iter().enumerate() {
             generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
         }
-        builder.add_acronyms(generated);
+        builder.add_acronyms(generated, &codes(kb, normalizer));
         builder.finish(kb.len())
     }
 }
 
+/// The identifiers of the knowledge base written as codes are, in capitals ("SK", "IBM"), in
+/// normalized form, with the entity each belongs to.
+fn codes(kb: &KnowledgeBase, normalizer: &Normalizer) -> FxHashMap<String, u32> {
+    kb.entities()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((code_of(&e.id, normalizer)?, i as u32)))
+        .collect()
+}
+
+/// An entity's identifier as a code, when it is written as one: in capitals, without digits,
+/// short ("SK", "IBM"), in normalized form.
+pub(super) fn code_of(id: &str, normalizer: &Normalizer) -> Option<String> {
+    let written_as_code = id.len() <= MAX_CODE_LEN
+        && id.chars().any(char::is_uppercase)
+        && !id.chars().any(|c| c.is_lowercase() || c.is_numeric());
+    let code = compact(&normalizer.normalize(id));
+    (written_as_code && code.len() >= 2).then_some(code)
+}
+
+/// The words of an alias that go into the postings: all of them, but none for an alias of very
+/// many words, which is matched whole only (see [`crate::score::align`]): as a token candidate
+/// it would cost every query that shares a word its whole length.
+pub(super) fn posted(ids: &[u32]) -> &[u32] {
+    if ids.len() > MAX_NAME_TOKENS {
+        &[]
+    } else {
+        ids
+    }
+}
+
 /// Acronyms of a multi-word name: the first letters of its words, without and with the small
-/// words ("Republic of Korea" -> `rk` and `rok`), kept when at least [`MIN_ACRONYM_LEN`] long.
-fn acronyms(tokens: &[String]) -> Vec<String> {
+/// words ("Republic of Korea" -> `rok`), kept when at least [`MIN_ACRONYM_LEN`] long. With
+/// `two_letters` (the entity's own name, written as separate words), a name of two words that
+/// are not small words also gives its two letters ("United States" -> `us`); two letters of an
+/// alias, often a name in another language, would stand for too many names no one abbreviates.
+fn acronyms(tokens: &[String], two_letters: bool) -> Vec<String> {
     if tokens.len() < 2 || tokens.iter().any(|t| t.chars().all(|c| c.is_ascii_digit())) {
         return Vec::new();
+    }
+    if two_letters && tokens.len() == 2 && !tokens.iter().any(|t| is_small_word(t)) {
+        return vec![tokens.iter().filter_map(|t| t.chars().next()).collect()];
     }
     let initials = |keep_small: bool| -> String {
         tokens

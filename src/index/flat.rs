@@ -4,7 +4,8 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
+use smallvec::SmallVec;
 
 use crate::codec::{Reader, Writer};
 use crate::error::Result;
@@ -119,6 +120,9 @@ pub(super) struct HashedKeys {
     /// `dir[b]` is the first position whose hash has top bits >= b; `dir.len() == 2^bits + 1`.
     dir: Vec<u32>,
     bits: u32,
+    /// Pairs added after the sorted array was made (live updates), looked up after it. Ids
+    /// within one key stay in the order they were added, after the sorted ones.
+    added: FxHashMap<u64, SmallVec<[u32; 2]>>,
 }
 
 impl HashedKeys {
@@ -141,7 +145,12 @@ impl HashedKeys {
             *slot = at as u32;
         }
         dir[buckets] = pairs.len() as u32;
-        HashedKeys { pairs, dir, bits }
+        HashedKeys {
+            pairs,
+            dir,
+            bits,
+            added: FxHashMap::default(),
+        }
     }
 
     pub(super) fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
@@ -153,10 +162,24 @@ impl HashedKeys {
         };
         let bucket = &self.pairs[lo..hi];
         let start = bucket.partition_point(|&(h, _)| h < hash);
+        let added: &[u32] = if self.added.is_empty() {
+            &[]
+        } else {
+            self.added.get(&hash).map_or(&[], |ids| ids.as_slice())
+        };
         bucket[start..]
             .iter()
             .take_while(move |&&(h, _)| h == hash)
             .map(|&(_, id)| id)
+            .chain(added.iter().copied())
+    }
+
+    /// Adds a pair after the sorted array was made; a pair already present is not added again.
+    pub(super) fn insert(&mut self, hash: u64, id: u32) {
+        if self.get(hash).any(|known| known == id) {
+            return;
+        }
+        self.added.entry(hash).or_default().push(id);
     }
 
     pub(super) fn get_str(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
@@ -164,7 +187,19 @@ impl HashedKeys {
     }
 
     pub(super) fn encode(&self, w: &mut Writer) {
-        w.pairs(&self.pairs);
+        if self.added.is_empty() {
+            w.pairs(&self.pairs);
+        } else {
+            let mut all = self.pairs.clone();
+            all.extend(
+                self.added
+                    .iter()
+                    .flat_map(|(&h, ids)| ids.iter().map(move |&id| (h, id))),
+            );
+            all.sort_unstable();
+            all.dedup();
+            w.pairs(&all);
+        }
     }
 
     pub(super) fn decode(r: &mut Reader, max_id: usize) -> Result<HashedKeys> {

@@ -20,6 +20,7 @@
 
 mod build;
 mod flat;
+mod update;
 
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
 
@@ -29,7 +30,7 @@ use crate::error::Result;
 use crate::normalize::drift::drift_key;
 use crate::normalize::is_lossy_text;
 use crate::normalize::legal::is_legal_form;
-use crate::rules::{edit_budget, MIN_DRIFT_LEN};
+use crate::rules::{edit_budget, MAX_SPAN, MIN_DRIFT_LEN};
 
 /// Where an indexed alias came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,9 +80,12 @@ pub(crate) struct NearWord {
 }
 
 /// What a span of text may be, for linking (see [`Index::span_candidates`]).
-pub(crate) struct SpanCandidates<I> {
+pub(crate) struct SpanCandidates<I, J> {
     /// The aliases whose whole key the span is.
     pub aliases: I,
+    /// The aliases whose key the span is once their legal forms and leading article are left
+    /// out.
+    pub without_legal_form: J,
     /// True when a longer name starts with the span.
     pub longer: bool,
 }
@@ -155,9 +159,18 @@ pub(crate) struct Index {
     /// neither, which linking learns from one small table instead of two large ones. Derived
     /// from the keys, not saved.
     span_filter: Vec<u64>,
+    /// Linking: the keys of the names that carry a legal form or a leading article, without them
+    /// ("deutsche bank" for "Deutsche Bank AG", "coca cola" for "The Coca-Cola Company"), to
+    /// their aliases. Derived from the aliases, not saved.
+    bare: HashedKeys,
+    /// The first words of those keys, as `prefixes` holds them for the others. Derived.
+    bare_prefixes: HashedKeys,
     /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
     /// length are dropped without reading their words. Derived, not saved.
     spelled_lens: Vec<u16>,
+    /// What live updates changed since the index was built or loaded (see `update`); `None`
+    /// until the first change, so that an index that never changes pays nothing for it.
+    changes: Option<Box<update::Changes>>,
 }
 
 impl Index {
@@ -227,19 +240,31 @@ impl Index {
         self.max_idf
     }
 
-    /// Aliases whose whole normalized key is `key`.
-    pub fn exact(&self, key: &str) -> Vec<u32> {
-        self.exact_iter(key).collect()
+    /// True unless a live update removed alias `a`.
+    fn is_live(&self, a: u32) -> bool {
+        self.changes.as_ref().is_none_or(|c| !c.is_dead(a))
     }
 
-    /// [`Index::exact`] without collecting.
-    pub fn exact_iter(&self, key: &str) -> impl Iterator<Item = u32> + '_ {
-        self.exact.get_str(key)
+    /// True when some alias holds vocabulary token `v` (a live update may have removed every
+    /// alias that did).
+    fn is_used(&self, v: u32) -> bool {
+        self.changes.as_ref().is_none_or(|c| c.is_used(v))
+    }
+
+    /// Aliases whose whole normalized key is `key`.
+    pub fn exact(&self, key: &str) -> Vec<u32> {
+        self.exact
+            .get_str(key)
+            .filter(|&a| self.is_live(a))
+            .collect()
     }
 
     /// Aliases whose key without spaces is `compact_key`.
     pub fn compact(&self, compact_key: &str) -> Vec<u32> {
-        self.compact.get_str(compact_key).collect()
+        self.compact
+            .get_str(compact_key)
+            .filter(|&a| self.is_live(a))
+            .collect()
     }
 
     /// The hash a key is looked up by in [`Index::span_candidates`].
@@ -253,14 +278,17 @@ impl Index {
     pub fn span_candidates(
         &self,
         hash: u64,
-    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_>> {
+    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_, impl Iterator<Item = u32> + '_>>
+    {
         let bit = (hash >> (64 - self.span_filter_bits())) as usize;
         if self.span_filter[bit / 64] & (1 << (bit % 64)) == 0 {
             return None;
         }
         Some(SpanCandidates {
-            aliases: self.exact.get(hash),
-            longer: self.prefixes.get(hash).next().is_some(),
+            aliases: self.exact.get(hash).filter(|&a| self.is_live(a)),
+            without_legal_form: self.bare.get(hash).filter(|&a| self.is_live(a)),
+            longer: self.prefixes.get(hash).next().is_some()
+                || self.bare_prefixes.get(hash).next().is_some(),
         })
     }
 
@@ -268,16 +296,42 @@ impl Index {
         (self.span_filter.len() * 64).trailing_zeros()
     }
 
-    /// The vocabulary id of a token.
+    /// The vocabulary id of a token some alias holds.
     pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.vocab_id(token).filter(|&id| self.is_used(id))
+    }
+
+    /// The vocabulary id of a token, whether or not an alias still holds it.
+    fn vocab_id(&self, token: &str) -> Option<u32> {
         self.vocab_ids
             .get_str(token)
             .find(|&id| self.vocab.get(id) == token)
     }
 
-    /// Aliases that contain the vocabulary token `id`.
-    pub fn postings(&self, id: u32) -> &[u32] {
-        self.postings.get(id)
+    /// The aliases that contain the vocabulary token `id`, in the order they were indexed.
+    pub fn postings(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        let built: &[u32] = if (id as usize) < self.postings.len() {
+            self.postings.get(id)
+        } else {
+            &[]
+        };
+        let added = self
+            .changes
+            .as_ref()
+            .map_or(&[][..], |c| c.added_postings(id));
+        built
+            .iter()
+            .chain(added)
+            .copied()
+            .filter(|&a| self.is_live(a))
+    }
+
+    /// How many aliases contain the vocabulary token `id`.
+    pub fn posting_count(&self, id: u32) -> usize {
+        match &self.changes {
+            Some(c) => c.posting_count(id),
+            None => self.postings.get(id).len(),
+        }
     }
 
     /// Vocabulary tokens other than `token` itself within the edit budget of the longer of the
@@ -291,6 +345,7 @@ impl Index {
         found.dedup();
         found
             .into_iter()
+            .filter(|&id| self.is_used(id))
             .filter_map(|id| {
                 let candidate = self.vocab.get(id);
                 if candidate == token {
@@ -312,7 +367,11 @@ impl Index {
         let key = drift_key(token);
         self.drift
             .get_str(&key)
-            .filter(|&id| self.vocab.get(id) != token && drift_key(self.vocab.get(id)) == key)
+            .filter(|&id| {
+                self.is_used(id)
+                    && self.vocab.get(id) != token
+                    && drift_key(self.vocab.get(id)) == key
+            })
             .collect()
     }
 
@@ -382,9 +441,7 @@ impl Index {
         let deletes = HashedKeys::decode(r, words)?;
         let drift = HashedKeys::decode(r, words)?;
         let prefixes = HashedKeys::decode(r, 1)?;
-        let span_filter = span_filter(&exact, &prefixes);
-        let spelled_lens = spelled_lengths(&vocab, &alias_tokens);
-        Ok(Index {
+        let mut index = Index {
             alias_entity,
             alias_source,
             alias_text,
@@ -399,10 +456,77 @@ impl Index {
             deletes,
             drift,
             prefixes,
-            span_filter,
-            spelled_lens,
-        })
+            ..Index::default()
+        };
+        index.derive();
+        Ok(index)
     }
+}
+
+/// An article a name may start with that a text leaves out ("The Coca-Cola Company" is
+/// "Coca-Cola" in a sentence).
+const LEADING_ARTICLE: &str = "the";
+
+impl Index {
+    /// Fills the tables derived from the saved ones, after building and after loading alike, so
+    /// that they never disagree with what they are derived from.
+    fn derive(&mut self) {
+        self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
+        let mut bare = Vec::new();
+        let mut bare_prefixes = Vec::new();
+        for a in 0..self.alias_tokens.len() as u32 {
+            let words = self.alias_tokens.get(a).iter().map(|&v| self.vocab.get(v));
+            if let Some(keys) = bare_keys(words) {
+                bare.push((keys.key, a));
+                bare_prefixes.extend(keys.prefixes.into_iter().map(|h| (h, 0)));
+            }
+        }
+        self.bare = HashedKeys::from_pairs(bare);
+        self.bare_prefixes = HashedKeys::from_pairs(bare_prefixes);
+        self.span_filter =
+            span_filter(&[&self.exact, &self.prefixes, &self.bare, &self.bare_prefixes]);
+    }
+}
+
+/// The hashes of a name's key without its legal forms and leading article, and of the first
+/// words of that key (see [`Index::span_candidates`]).
+struct BareKeys {
+    key: u64,
+    prefixes: Vec<u64>,
+}
+
+/// The [`BareKeys`] of an alias of `words`, when leaving out its legal forms or its leading
+/// article leaves a name of at most [`MAX_SPAN`] words.
+fn bare_keys<'w>(words: impl Iterator<Item = &'w str>) -> Option<BareKeys> {
+    let mut all = 0;
+    let mut kept: Vec<&str> = Vec::new();
+    for w in words {
+        all += 1;
+        if !is_legal_form(w) {
+            kept.push(w);
+        }
+    }
+    if kept.len() > 2 && kept[0] == LEADING_ARTICLE {
+        kept.remove(0);
+    }
+    if kept.is_empty() || kept.len() == all || kept.len() > MAX_SPAN {
+        return None;
+    }
+    Some(BareKeys {
+        key: hash_bytes(kept.join(" ").as_bytes()),
+        prefixes: (1..kept.len())
+            .map(|k| hash_bytes(kept[..k].join(" ").as_bytes()))
+            .collect(),
+    })
+}
+
+/// The length of one alias's spelling (see [`Index::spelled`]).
+fn spelled_len<'w>(words: impl Iterator<Item = &'w str>) -> u16 {
+    words
+        .filter(|w| !is_legal_form(w) && !is_lossy_text(w))
+        .fold(0u16, |n, w| {
+            n.saturating_add(w.len().min(u16::MAX as usize) as u16)
+        })
 }
 
 /// The length of every alias's spelling: its words without legal forms and lossy
@@ -428,12 +552,12 @@ fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
         .collect()
 }
 
-/// The bitset of [`Index::span_candidates`]: about eight bits per key.
-fn span_filter(exact: &HashedKeys, prefixes: &HashedKeys) -> Vec<u64> {
-    let keys = exact.pairs.len() + prefixes.pairs.len();
+/// The bitset of [`Index::span_candidates`]: about eight bits per key of the tables it covers.
+fn span_filter(tables: &[&HashedKeys]) -> Vec<u64> {
+    let keys: usize = tables.iter().map(|t| t.pairs.len()).sum();
     let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
     let mut set = vec![0u64; (1usize << bits) / 64];
-    for &(hash, _) in exact.pairs.iter().chain(&prefixes.pairs) {
+    for &(hash, _) in tables.iter().flat_map(|t| &t.pairs) {
         let bit = (hash >> (64 - bits)) as usize;
         set[bit / 64] |= 1 << (bit % 64);
     }
@@ -476,7 +600,8 @@ mod tests {
         let index = Index::build(&kb(), &Normalizer::new());
         assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
         let t = index.token_id("tokayev").unwrap();
-        assert_eq!(index.postings(t).len(), 2);
+        assert_eq!(index.postings(t).count(), 2);
+        assert_eq!(index.posting_count(t), 2);
         assert_eq!(index.word(t), "tokayev");
         assert!(index.token_id("tokaye").is_none());
     }

@@ -85,6 +85,20 @@ pub(crate) fn is_lossy_script(c: char) -> bool {
     )
 }
 
+/// Han characters and kana: lossy scripts whose romanization (Mandarin pinyin, Japanese romaji)
+/// is still how their names are written in Latin letters ("习近平" is `xijinping`, "トヨタ"
+/// `toyota`), unlike the abjads, which leave the vowels out.
+pub(crate) fn is_han_or_kana(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F) || is_han(c)
+}
+
+/// Han characters (CJK ideographs and radicals).
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF
+    )
+}
+
 fn ascii_piece(b: u8) -> Piece {
     match b {
         b'a'..=b'z' | b'0'..=b'9' => Piece::Word(b),

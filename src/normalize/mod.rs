@@ -24,11 +24,14 @@
 pub(crate) mod abbreviations;
 pub(crate) mod drift;
 mod fold;
+pub(crate) use fold::{is_han, is_han_or_kana};
+pub(crate) mod function_words;
 pub(crate) mod legal;
 pub(crate) mod nicknames;
 pub(crate) mod titles;
 
 use fold::{fold_char, Piece};
+use unicode_normalization::char::is_combining_mark;
 
 /// One token of normalized text and the span of original text it came from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,12 +53,21 @@ pub struct Token {
     /// True when the token was written without lowercase letters ("UAE", "KSA"), as acronyms
     /// are.
     pub(crate) capitals: bool,
+    /// True when at least one letter of the token is a capital: together with `capitals`, the
+    /// token is written in capitals of a script that has them ("UAE", "США", not "조").
+    pub(crate) has_capital: bool,
 }
 
 impl Token {
     /// True when the token is an initial or dotted initials ("K.", "U.A.E.").
     pub fn is_initials(&self) -> bool {
         !self.initials.is_empty()
+    }
+
+    /// True when the token is written in capitals, as acronyms are: no lowercase letter and at
+    /// least one capital ("UAE", "США"; not "Uae", nor "조", whose script has no capitals).
+    pub fn is_in_capitals(&self) -> bool {
+        self.capitals && self.has_capital
     }
 
     /// True when a hyphen or dash joins this token to the next ("Kassym-Jomart", "US–Kazakh").
@@ -78,10 +90,21 @@ struct Pending {
     token: Token,
     /// How many characters of the original text it came from.
     source_chars: usize,
-    /// Byte length of `token.text` at the last apostrophe inside it, and where that apostrophe
-    /// started in the original text.
-    apostrophe: Option<(usize, usize)>,
+    /// The last apostrophe inside the token, for a possessive "’s" to be dropped.
+    apostrophe: Option<Apostrophe>,
     period_after: bool,
+}
+
+/// An apostrophe inside a token being built.
+#[derive(Clone, Copy)]
+struct Apostrophe {
+    /// Byte length of the token's text when the apostrophe came.
+    text_len: usize,
+    /// Where the apostrophe starts in the original text.
+    start: usize,
+    /// Whether the token had been written without lowercase letters up to the apostrophe: a
+    /// dropped possessive leaves "VW’s" written in capitals.
+    capitals: bool,
 }
 
 impl Normalizer {
@@ -111,8 +134,11 @@ impl Normalizer {
             let end = start + c.len_utf8();
             let lossy = !c.is_ascii() && fold::is_lossy_script(c);
             let lower = c.is_lowercase();
+            let upper = c.is_uppercase();
+            let mut wrote_letters = false;
             fold_char(c, &mut |piece| match piece {
                 Piece::Word(b) => {
+                    wrote_letters = true;
                     let pending = current.get_or_insert_with(|| Pending {
                         token: Token {
                             // Room for most words, so that they are built without regrowing.
@@ -123,6 +149,7 @@ impl Normalizer {
                             hyphen_after: false,
                             lossy: false,
                             capitals: true,
+                            has_capital: false,
                         },
                         source_chars: 0,
                         apostrophe: None,
@@ -131,6 +158,7 @@ impl Normalizer {
                     pending.token.text.push(b as char);
                     pending.token.lossy |= lossy;
                     pending.token.capitals &= !lower;
+                    pending.token.has_capital |= upper;
                     if pending.token.end != end || pending.source_chars == 0 {
                         pending.source_chars += 1;
                     }
@@ -138,7 +166,11 @@ impl Normalizer {
                 }
                 Piece::Apostrophe => {
                     if let Some(p) = current.as_mut() {
-                        p.apostrophe = Some((p.token.text.len(), start));
+                        p.apostrophe = Some(Apostrophe {
+                            text_len: p.token.text.len(),
+                            start,
+                            capitals: p.token.capitals,
+                        });
                     }
                 }
                 Piece::Period | Piece::Hyphen | Piece::Separator => {
@@ -159,6 +191,13 @@ impl Normalizer {
                     }
                 }
             });
+            // A letter or mark the Latin key drops (a soft sign, a combining accent, a modifier
+            // apostrophe) at the end of a word still belongs to the word as written.
+            if !wrote_letters && (c.is_alphabetic() || is_combining_mark(c)) {
+                if let Some(p) = current.as_mut().filter(|p| p.token.end == start) {
+                    p.token.end = end;
+                }
+            }
         }
         if let Some(p) = current.take() {
             raw.push(finish(p));
@@ -169,10 +208,11 @@ impl Normalizer {
 
 /// Closes a token: drops a possessive "’s" at its end.
 fn finish(mut p: Pending) -> Pending {
-    if let Some((at, apostrophe_start)) = p.apostrophe {
-        if at > 0 && &p.token.text[at..] == "s" {
-            p.token.text.truncate(at);
-            p.token.end = apostrophe_start;
+    if let Some(a) = p.apostrophe {
+        if a.text_len > 0 && &p.token.text[a.text_len..] == "s" {
+            p.token.text.truncate(a.text_len);
+            p.token.end = a.start;
+            p.token.capitals = a.capitals;
         }
     }
     p
@@ -250,6 +290,11 @@ pub(crate) fn match_text(token: &Token) -> String {
     } else {
         token.text.clone()
     }
+}
+
+/// A token text made by [`match_text`] without its mark: the romanization alone.
+pub(crate) fn unmarked(text: &str) -> &str {
+    text.strip_prefix(LOSSY_MARK).unwrap_or(text)
 }
 
 /// True for a token text made by [`match_text`] from a lossy script.
@@ -374,9 +419,37 @@ mod tests {
     }
 
     #[test]
+    fn spans_keep_letters_the_key_drops() {
+        // Soft and hard signs, a modifier apostrophe, a combining accent: the key drops them,
+        // the span keeps them.
+        for word in ["Меркель", "Подъ", "Kyivʼ", "Zoe\u{0308}"] {
+            let text = format!("{word} spoke");
+            let t = Normalizer::new().tokens(&text);
+            assert_eq!(&text[t[0].start..t[0].end], word);
+        }
+        assert_eq!(spans("Jones' car")[0].0, "Jones");
+    }
+
+    #[test]
+    fn a_possessive_keeps_capitals() {
+        for text in ["VW's", "VW’s", "IBM`s"] {
+            let t = Normalizer::new().tokens(text);
+            assert!(t[0].capitals, "{text}");
+            assert_eq!(t[0].end, text.find(['\'', '’', '`']).unwrap());
+        }
+        assert!(!Normalizer::new().tokens("Vw's")[0].capitals);
+    }
+
+    #[test]
     fn capitals_are_noted() {
         let t = Normalizer::new().tokens("UAE Amaj K.S.A. ОАЭ");
         assert!(t[0].capitals && !t[1].capitals && t[2].capitals && t[3].capitals);
+        let in_capitals: Vec<bool> = Normalizer::new()
+            .tokens("UAE Uae США 조 K.S.A.")
+            .iter()
+            .map(Token::is_in_capitals)
+            .collect();
+        assert_eq!(in_capitals, [true, false, true, false, true]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The knowledge base and its entities: thin wrappers over `canonica::KnowledgeBase` and
 //! `canonica::Entity`, records converted from Python values through JSON.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
 
 use pyo3::exceptions::PyKeyError;
@@ -103,29 +104,116 @@ fn entity_from_args(
     Ok(Value::Object(record))
 }
 
-/// A validated set of entities, each with a unique id.
+/// A validated set of entities, each with a unique id: one of its own, or a view of a
+/// resolver's entities (`Resolver.knowledge_base`), which copies none of them to be counted,
+/// searched or walked through.
 #[pyclass(module = "canonica._core", frozen, name = "KnowledgeBase")]
 pub(crate) struct PyKnowledgeBase {
-    inner: RwLock<canonica::KnowledgeBase>,
+    backing: Backing,
+}
+
+enum Backing {
+    Own(RwLock<canonica::KnowledgeBase>),
+    Resolver(canonica::Resolver),
 }
 
 impl PyKnowledgeBase {
     pub(crate) fn wrap(kb: canonica::KnowledgeBase) -> PyKnowledgeBase {
         PyKnowledgeBase {
-            inner: RwLock::new(kb),
+            backing: Backing::Own(RwLock::new(kb)),
         }
     }
 
-    /// The knowledge base, for reading. Core calls under the lock are guarded, so no panic
-    /// unwinds through it; a poisoned lock is read all the same.
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, canonica::KnowledgeBase> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    /// A view of the entities of `resolver`, which follows its updates.
+    pub(crate) fn view(resolver: canonica::Resolver) -> PyKnowledgeBase {
+        PyKnowledgeBase {
+            backing: Backing::Resolver(resolver),
+        }
     }
 
-    /// A copy of the knowledge base, for a resolver to index.
+    /// A copy of the knowledge base, for a resolver to index or a pickle to hold.
     pub(crate) fn snapshot(&self) -> canonica::KnowledgeBase {
-        self.read().clone()
+        match &self.backing {
+            Backing::Own(kb) => read(kb).clone(),
+            Backing::Resolver(r) => r.knowledge_base(),
+        }
     }
+
+    /// The entity with this id.
+    fn get(&self, id: &str) -> Option<canonica::Entity> {
+        match &self.backing {
+            Backing::Own(kb) => read(kb).get(id).cloned(),
+            Backing::Resolver(r) => r.entity(id),
+        }
+    }
+
+    /// The entity at `position` when walking through them, and the next position to try:
+    /// positions are a resolver's slots, some of which removed entities left empty.
+    fn entity_from(&self, position: usize) -> Option<(canonica::Entity, usize)> {
+        match &self.backing {
+            Backing::Own(kb) => read(kb)
+                .entities()
+                .get(position)
+                .map(|e| (e.clone(), position + 1)),
+            Backing::Resolver(r) => {
+                (position..r.slots()).find_map(|slot| r.entity_at(slot).map(|e| (e, slot + 1)))
+            }
+        }
+    }
+}
+
+/// The knowledge base, for reading. Core calls under the lock are guarded, so no panic unwinds
+/// through it; a poisoned lock is read all the same.
+fn read(kb: &RwLock<canonica::KnowledgeBase>) -> RwLockReadGuard<'_, canonica::KnowledgeBase> {
+    kb.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records given as Python values (an iterable of dicts, or a pandas or polars DataFrame) as
+/// a validated knowledge base: every record checked, errors naming the record and field.
+pub(crate) fn records_of(
+    py: Python<'_>,
+    rows: &Bound<'_, PyAny>,
+) -> PyResult<canonica::KnowledgeBase> {
+    if let Ok(kb) = rows.cast::<PyKnowledgeBase>() {
+        return Ok(kb.get().snapshot());
+    }
+    let rows = if rows.hasattr("to_dicts")? {
+        rows.call_method0("to_dicts")?
+    } else if rows.hasattr("to_dict")? && rows.hasattr("columns")? {
+        rows.call_method1("to_dict", ("records",))?
+    } else if rows.is_instance_of::<PyDict>() {
+        return Err(error(
+            "rows must be an iterable of dicts, not a single dict; wrap it in a list",
+        ));
+    } else if rows.is_instance_of::<PyString>() {
+        return Err(error("rows must be an iterable of dicts, not str"));
+    } else {
+        rows.clone()
+    };
+    let mut records = Vec::new();
+    for (i, row) in rows
+        .try_iter()
+        .map_err(|_| {
+            error(format!(
+                "rows must be an iterable of dicts, not {}",
+                type_name(&rows)
+            ))
+        })?
+        .enumerate()
+    {
+        let row = row?;
+        if !row.is_instance_of::<PyDict>() {
+            return Err(error(format!(
+                "record {}: expected a dict, found {}",
+                i + 1,
+                type_name(&row)
+            )));
+        }
+        records.push(
+            to_json(&row, 0).map_err(|e| error(format!("record {}: {}", i + 1, e.value(py))))?,
+        );
+    }
+    guard(|| canonica::KnowledgeBase::from_records(&records))?.map_err(to_py_err)
 }
 
 #[pymethods]
@@ -138,45 +226,7 @@ impl PyKnowledgeBase {
     /// Rows: an iterable of dicts, or a pandas or polars DataFrame.
     #[staticmethod]
     fn from_records(py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
-        let rows = if rows.hasattr("to_dicts")? {
-            rows.call_method0("to_dicts")?
-        } else if rows.hasattr("to_dict")? && rows.hasattr("columns")? {
-            rows.call_method1("to_dict", ("records",))?
-        } else if rows.is_instance_of::<PyDict>() {
-            return Err(error(
-                "rows must be an iterable of dicts, not a single dict; wrap it in a list",
-            ));
-        } else if rows.is_instance_of::<PyString>() {
-            return Err(error("rows must be an iterable of dicts, not str"));
-        } else {
-            rows.clone()
-        };
-        let mut records = Vec::new();
-        for (i, row) in rows
-            .try_iter()
-            .map_err(|_| {
-                error(format!(
-                    "rows must be an iterable of dicts, not {}",
-                    type_name(&rows)
-                ))
-            })?
-            .enumerate()
-        {
-            let row = row?;
-            if !row.is_instance_of::<PyDict>() {
-                return Err(error(format!(
-                    "record {}: expected a dict, found {}",
-                    i + 1,
-                    type_name(&row)
-                )));
-            }
-            records.push(
-                to_json(&row, 0)
-                    .map_err(|e| error(format!("record {}: {}", i + 1, e.value(py))))?,
-            );
-        }
-        let kb = guard(|| canonica::KnowledgeBase::from_records(&records))?.map_err(to_py_err)?;
-        Ok(PyKnowledgeBase::wrap(kb))
+        records_of(py, rows).map(PyKnowledgeBase::wrap)
     }
 
     #[staticmethod]
@@ -235,40 +285,67 @@ impl PyKnowledgeBase {
         weight: Option<&Bound<'_, PyAny>>,
         data: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let Backing::Own(kb) = &self.backing else {
+            return Err(error(
+                "this knowledge base is a resolver's: add entities with Resolver.add",
+            ));
+        };
         let record = entity_from_args(id, name, aliases, kind, weight, data)?;
-        let mut kb = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let mut kb = kb.write().unwrap_or_else(|e| e.into_inner());
         guard(|| canonica::Entity::from_json(&record).and_then(|e| kb.add(e)))?.map_err(to_py_err)
     }
 
     fn __len__(&self) -> usize {
-        self.read().len()
+        match &self.backing {
+            Backing::Own(kb) => read(kb).len(),
+            Backing::Resolver(r) => r.len(),
+        }
     }
 
     fn __getitem__(&self, id: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
-        let kb = self.read();
         id.cast::<PyString>()
             .ok()
-            .and_then(|s| kb.get(s.to_str().ok()?))
-            .map(|e| PyEntity { inner: e.clone() })
+            .and_then(|s| self.get(s.to_str().ok()?))
+            .map(|inner| PyEntity { inner })
             .ok_or_else(|| PyKeyError::new_err(id.clone().unbind()))
     }
 
     /// False for anything that is not the id of an entity, strings or not.
     fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
-        let kb = self.read();
-        id.cast::<PyString>()
+        let Some(id) = id
+            .cast::<PyString>()
             .ok()
-            .and_then(|s| kb.get(s.to_str().ok()?).map(|_| ()))
-            .is_some()
+            .and_then(|s| s.to_str().ok().map(str::to_string))
+        else {
+            return false;
+        };
+        match &self.backing {
+            Backing::Own(kb) => read(kb).get(&id).is_some(),
+            Backing::Resolver(r) => r.contains(&id),
+        }
     }
 
     /// The entities in the order they were added.
     fn entities(&self) -> Vec<PyEntity> {
-        let kb = self.read();
-        kb.entities()
-            .iter()
-            .map(|e| PyEntity { inner: e.clone() })
-            .collect()
+        let mut out = Vec::with_capacity(self.__len__());
+        match &self.backing {
+            Backing::Own(kb) => out.extend(
+                read(kb)
+                    .entities()
+                    .iter()
+                    .map(|e| PyEntity { inner: e.clone() }),
+            ),
+            Backing::Resolver(r) => r.for_each_entity(|e| out.push(PyEntity { inner: e.clone() })),
+        }
+        out
+    }
+
+    /// The entities one at a time, in order, each copied as it comes.
+    fn __iter__(slf: Bound<'_, Self>) -> PyEntityIterator {
+        PyEntityIterator {
+            kb: slf.unbind(),
+            next: AtomicUsize::new(0),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -280,5 +357,26 @@ impl PyKnowledgeBase {
         py: Python<'py>,
     ) -> PyResult<pickle::Reduced<'py, (Bound<'py, PyBytes>,)>> {
         pickle::reduce_knowledge_base(py, self)
+    }
+}
+
+/// Walks through the entities of a knowledge base.
+#[pyclass(module = "canonica._core", frozen, name = "KnowledgeBaseIterator")]
+pub(crate) struct PyEntityIterator {
+    kb: Py<PyKnowledgeBase>,
+    next: AtomicUsize,
+}
+
+#[pymethods]
+impl PyEntityIterator {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> Option<PyEntity> {
+        let kb = self.kb.bind(py).get();
+        let (inner, next) = kb.entity_from(self.next.load(Ordering::Relaxed))?;
+        self.next.store(next, Ordering::Relaxed);
+        Some(PyEntity { inner })
     }
 }

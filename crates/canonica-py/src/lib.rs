@@ -30,8 +30,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CanonicaError", m.py().get_type::<errors::CanonicaError>())?;
     m.add("DEFAULT_THRESHOLD", canonica::DEFAULT_THRESHOLD)?;
     m.add("DEFAULT_MARGIN", canonica::DEFAULT_MARGIN)?;
+    m.add("REBUILD_SHARE", canonica::REBUILD_SHARE)?;
     m.add_class::<knowledge_base::PyEntity>()?;
     m.add_class::<knowledge_base::PyKnowledgeBase>()?;
+    m.add_class::<knowledge_base::PyEntityIterator>()?;
     m.add_class::<results::PyMatch>()?;
     m.add_class::<resolver::PyResolver>()?;
     m.add_class::<results::PyMention>()?;

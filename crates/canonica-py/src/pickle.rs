@@ -57,7 +57,7 @@ pub(crate) fn reduce_knowledge_base<'py>(
 ) -> PyResult<Reduced<'py, (Bound<'py, PyBytes>,)>> {
     let jsonl = run_detached(py, || {
         let mut jsonl = Vec::new();
-        kb.read().write_jsonl(&mut jsonl).map(|()| jsonl)
+        kb.snapshot().write_jsonl(&mut jsonl).map(|()| jsonl)
     })?;
     Ok((
         rebuilder(py, "_knowledge_base_from_jsonl")?,

@@ -3,7 +3,7 @@
 //! engine's worker runs a task) is reached through the hooks the package registers.
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 
 use crate::convert::{
     bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, with_names, Fuzzy,
@@ -11,7 +11,7 @@ use crate::convert::{
 };
 use crate::errors::{error, guard, run_detached};
 use crate::hooks;
-use crate::knowledge_base::PyKnowledgeBase;
+use crate::knowledge_base::{records_of, PyKnowledgeBase};
 use crate::pickle;
 use crate::results::{to_mentions, wrap_match, PyMatch, PyMention};
 use crate::threads::use_worker_default;
@@ -73,11 +73,35 @@ impl PyResolver {
 
     #[getter]
     fn knowledge_base(&self) -> PyKnowledgeBase {
-        PyKnowledgeBase::wrap(self.inner.knowledge_base().clone())
+        PyKnowledgeBase::view(self.inner.clone())
     }
 
     fn __len__(&self) -> usize {
-        self.inner.knowledge_base().len()
+        self.inner.len()
+    }
+
+    fn add(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
+        let kb = records_of(py, records)?;
+        run_detached(py, || self.inner.add(kb.entities().iter().cloned()))
+    }
+
+    fn update(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
+        let kb = records_of(py, records)?;
+        run_detached(py, || self.inner.update(kb.entities().iter().cloned()))
+    }
+
+    fn remove(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<()> {
+        if ids.is_instance_of::<PyString>() {
+            return Err(error("ids must be a list of ids, not a single string"));
+        }
+        let iter = ids
+            .try_iter()
+            .map_err(|_| error(format!("ids must be a list of ids, not {}", type_name(ids))))?;
+        let mut texts = Vec::new();
+        for (i, id) in iter.enumerate() {
+            texts.push(text_of(&id?, &format!("id {}", i + 1))?);
+        }
+        run_detached(py, || self.inner.remove(&texts))
     }
 
     #[pyo3(signature = (name, kind=None))]
@@ -161,9 +185,7 @@ impl PyResolver {
             fuzzy: fuzzy.0,
         };
         let text = text_of(text, "the text")?;
-        py.detach(|| {
-            guard(|| to_mentions(&text, self.inner.link_spans(&text, &options), &self.inner))
-        })
+        py.detach(|| guard(|| to_mentions(&text, self.inner.link_with(&text, &options))))
     }
 
     #[pyo3(
@@ -220,7 +242,7 @@ impl PyResolver {
     fn __repr__(&self) -> String {
         format!(
             "Resolver({} entities, threshold={})",
-            self.inner.knowledge_base().len(),
+            self.inner.len(),
             self.inner.threshold()
         )
     }

@@ -133,28 +133,21 @@ impl PyMention {
     }
 }
 
-/// Linked spans (byte offsets) to mentions with code-point offsets. Overlapping mentions come
+/// Mentions with byte offsets to mentions with code-point offsets. Overlapping mentions come
 /// out of order, so offsets are looked up in the list of character starts.
-pub(crate) fn to_mentions(
-    text: &str,
-    spans: Vec<canonica::LinkedSpan>,
-    resolver: &canonica::Resolver,
-) -> Vec<PyMention> {
+pub(crate) fn to_mentions(text: &str, mentions: Vec<canonica::Mention>) -> Vec<PyMention> {
     let char_starts: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
     let at = |byte: usize| char_starts.partition_point(|&b| (b as usize) < byte);
-    let mut out = Vec::with_capacity(spans.len());
-    let entities = resolver.knowledge_base().entities();
-    for span in spans {
-        let entity = &entities[span.entity];
-        out.push(PyMention {
-            start: at(span.start),
-            end: at(span.end),
-            text: text[span.start..span.end].to_string(),
-            score: span.score,
-            id: entity.id.clone(),
-            name: entity.name.clone(),
-            kind: entity.kind.clone(),
-        });
-    }
-    out
+    mentions
+        .into_iter()
+        .map(|m| PyMention {
+            start: at(m.start),
+            end: at(m.end),
+            text: m.text,
+            score: m.score,
+            id: m.id,
+            name: m.name,
+            kind: m.kind,
+        })
+        .collect()
 }

@@ -15,6 +15,9 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::normalize;
 
+mod slots;
+pub(crate) use slots::EntitySlots;
+
 /// One thing a name can refer to: a person, a country, an organisation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {
@@ -27,7 +30,9 @@ pub struct Entity {
     /// An optional type ("person", "country", "org", ...) that queries can filter on. Entities of
     /// kind "person" may be found by surname alone.
     pub kind: Option<String>,
-    /// A prior for breaking near-ties between entities; positive, 1.0 by default.
+    /// A prior for breaking near-ties between entities: zero or positive, 1.0 by default. An
+    /// entity of weight 0 (a place of population 0) resolves like any other and loses ties to
+    /// every entity of positive weight.
     pub weight: f64,
     /// Any other fields of the record, kept as they were.
     pub data: Map<String, Value>,
@@ -81,7 +86,7 @@ impl Entity {
     }
 
     /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
-    /// after normalization, a positive finite weight.
+    /// after normalization, a finite weight of zero or more.
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid_record("the id is empty").in_field("id"));
@@ -103,9 +108,9 @@ impl Entity {
                 );
             }
         }
-        if !(self.weight.is_finite() && self.weight > 0.0) {
+        if !(self.weight.is_finite() && self.weight >= 0.0) {
             return Err(Error::invalid_record(format!(
-                "the weight must be a positive number, not {}",
+                "the weight must be zero or a positive number, not {}",
                 self.weight
             ))
             .in_field("weight"));
@@ -349,6 +354,11 @@ impl KnowledgeBase {
     /// The entities in the order they were added.
     pub fn entities(&self) -> &[Entity] {
         &self.entities
+    }
+
+    /// The entities, taken out.
+    pub(crate) fn into_entities(self) -> Vec<Entity> {
+        self.entities
     }
 
     /// Builds a knowledge base from JSON records (see [`Entity::from_json`]). Errors name the
