@@ -19,7 +19,7 @@ use crate::threads;
 
 /// How many aliases the postings of a unit's words may hold together before the unit is
 /// compared only with the units it may score the threshold against.
-const MAX_VOLUME: usize = 2_000;
+const MAX_VOLUME: usize = 500;
 
 /// The most neighbours kept for one unit: enough for the spellings of one name, few enough
 /// that a common word cannot make a unit compare with thousands.
