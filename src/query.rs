@@ -41,6 +41,7 @@ pub(crate) enum KeyKind {
 }
 
 /// A whole-key lookup to try, with the score a hit earns.
+#[derive(Clone)]
 pub(crate) struct KeyLookup {
     pub key: String,
     pub kind: KeyKind,
@@ -94,6 +95,7 @@ pub(crate) struct Reading {
 }
 
 /// Everything the resolver needs to know about one query.
+#[derive(Clone)]
 pub(crate) struct Query {
     /// Whole-key lookups, best evidence first.
     pub keys: Vec<KeyLookup>,

@@ -41,6 +41,8 @@ from canonica._core import (
     num_threads,
     set_num_threads,
     similarity,
+    similarity_matrix,
+    similarity_pairs,
 )
 
 __all__ = [
@@ -67,6 +69,8 @@ __all__ = [
     "num_threads",
     "set_num_threads",
     "similarity",
+    "similarity_matrix",
+    "similarity_pairs",
 ]
 
 # A forked child inherits the parent's thread pool but none of its threads: forget it there.
