@@ -31,8 +31,8 @@ lint: dev ## cargo fmt --check, clippy and rustdoc -D warnings, ruff, mypy
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --package canonica
-	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz
-	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz
+	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz backend
+	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz backend
 	$(VENV)/bin/mypy python/canonica
 
 .PHONY: test-rust
@@ -53,8 +53,12 @@ test-fast: dev ## stub check and pytest without the Spark, Dask and Ray tests (n
 docs: dev-docs ## Build the documentation site into site/ (offline; warnings are errors)
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
+.PHONY: wheel-check
+wheel-check: $(VENV)/bin/python ## Build the abi3 wheel (into dist/), install and run it where no Rust toolchain is
+	scripts/check_wheel.sh $(PY)
+
 .PHONY: test
-test: lint test-rust test-python docs ## Everything CI runs
+test: lint test-rust test-python docs wheel-check ## Everything CI runs
 
 .PHONY: run-example
 run-example: dev ## Resolve the example mentions against the seed knowledge base
