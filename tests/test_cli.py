@@ -887,7 +887,7 @@ def test_link_fuzzy_and_resolve_margin(
 
 
 @pytest.mark.parametrize(
-    "command", ["resolve", "candidates", "link", "normalize", "update", "serve"]
+    "command", ["resolve", "candidates", "link", "cluster", "normalize", "update", "serve"]
 )
 def test_help_gives_an_example_per_command(
     command: str, capsys: pytest.CaptureFixture[str]

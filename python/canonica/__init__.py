@@ -17,7 +17,9 @@ True
 import os as _os
 
 from canonica import _core, _frames, _progress, _workers
+from canonica._cluster import cluster_frame
 from canonica._core import (
+    DEFAULT_CLUSTER_THRESHOLD,
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     REBUILD_SHARE,
@@ -26,13 +28,19 @@ from canonica._core import (
     CanonicaIsADirectoryError,
     CanonicaOSError,
     CanonicaPermissionError,
+    Cluster,
+    Clustering,
     Entity,
+    Join,
     KnowledgeBase,
     Match,
     Mention,
     Resolver,
     __version__,
+    cluster,
     countries,
+    fingerprint,
+    ngram_fingerprint,
     normalize,
     num_threads,
     set_num_threads,
@@ -40,6 +48,7 @@ from canonica._core import (
 )
 
 __all__ = [
+    "DEFAULT_CLUSTER_THRESHOLD",
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
     "CanonicaError",
@@ -47,14 +56,21 @@ __all__ = [
     "CanonicaIsADirectoryError",
     "CanonicaOSError",
     "CanonicaPermissionError",
+    "Cluster",
+    "Clustering",
     "Entity",
+    "Join",
     "KnowledgeBase",
     "Match",
     "Mention",
     "REBUILD_SHARE",
     "Resolver",
     "__version__",
+    "cluster",
+    "cluster_frame",
     "countries",
+    "fingerprint",
+    "ngram_fingerprint",
     "normalize",
     "num_threads",
     "set_num_threads",

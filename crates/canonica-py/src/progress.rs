@@ -1,4 +1,4 @@
-//! Progress of long batches (`resolve_many`, `resolve_frame`, `link_many`): the `progress=`
+//! Progress of long batches (`resolve_many`, `resolve_frame`, `link_many`, `cluster`): the `progress=`
 //! argument, and batches run in chunks with the GIL released, reporting between chunks.
 //!
 //! `progress=False` (the default) runs the batch in one call, exactly as without progress.
@@ -55,13 +55,13 @@ impl Reporter {
         )))
     }
 
-    fn report(&self, py: Python<'_>, done: usize, total: usize) -> PyResult<()> {
+    pub(crate) fn report(&self, py: Python<'_>, done: usize, total: usize) -> PyResult<()> {
         match self {
             Reporter::Callback(f) | Reporter::Bar(f) => f.bind(py).call1((done, total)).map(drop),
         }
     }
 
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
         match self {
             Reporter::Callback(_) => Ok(()),
             Reporter::Bar(bar) => bar.bind(py).call_method0("close").map(drop),

@@ -5,10 +5,9 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::arrow::ArrowNames;
 use crate::convert::{
-    bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, Fuzzy, Limit,
-    Overlapping,
+    bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, with_names, Fuzzy,
+    Limit, Overlapping,
 };
 use crate::errors::{error, guard, run_detached};
 use crate::hooks;
@@ -48,6 +47,13 @@ fn link_options(
 #[pyclass(module = "canonica._core", frozen, name = "Resolver")]
 pub(crate) struct PyResolver {
     inner: canonica::Resolver,
+}
+
+impl PyResolver {
+    /// The core resolver, for the other bindings (clustering against a knowledge base).
+    pub(crate) fn core(&self) -> &canonica::Resolver {
+        &self.inner
+    }
 }
 
 #[pymethods]
@@ -182,33 +188,13 @@ impl PyResolver {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Option<PyMatch>>> {
         let options = resolve_options(kind)?;
-        if names.is_instance_of::<PyString>() {
-            return Err(error(
-                "names must be a list of strings, not a single string",
-            ));
-        }
-        // Data frames' columns as the package's hook reads them; anything else as it is.
-        let names = &hooks::names(py, names)?;
         use_worker_default(py)?;
         let resolve =
             |chunk: &[Option<&str>]| self.inner.resolve_many_optional_with(chunk, &options);
-        let found = if let Some(source) = ArrowNames::from_py(names)? {
-            let source = source.map_err(error)?;
-            let texts = guard(|| source.texts())?.map_err(error)?;
+        let found = with_names(py, names, |texts| {
             let reporter = Reporter::from_arg(py, progress, texts.len(), "resolving")?;
-            run_batch(py, &texts, reporter, resolve)?
-        } else {
-            let mut texts: Vec<Option<String>> = Vec::new();
-            let iter = names
-                .try_iter()
-                .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
-            for (i, item) in iter.enumerate() {
-                texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
-            }
-            let texts: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
-            let reporter = Reporter::from_arg(py, progress, texts.len(), "resolving")?;
-            run_batch(py, &texts, reporter, resolve)?
-        };
+            run_batch(py, texts, reporter, resolve)
+        })?;
         Ok(found.into_iter().map(wrap_match).collect())
     }
 
