@@ -89,7 +89,8 @@ impl Entity {
     }
 
     /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
-    /// after normalization, a finite weight of zero or more.
+    /// after normalization, a finite weight of zero or more, a kind that is not blank and has
+    /// no spaces at its ends.
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid_record("the id is empty").in_field("id"));
@@ -124,6 +125,14 @@ impl Entity {
                     Error::invalid_record("the kind is empty; leave it out instead")
                         .in_field("kind"),
                 );
+            }
+            // Loaders trim a kind; one with spaces at its ends would not survive a save.
+            if kind.trim() != kind {
+                return Err(Error::invalid_record(format!(
+                    "the kind {kind:?} has spaces at its ends; give it as {:?}",
+                    kind.trim()
+                ))
+                .in_field("kind"));
             }
         }
         Ok(())
@@ -521,6 +530,17 @@ mod tests {
         assert_eq!(e.kind.as_deref(), Some("country"));
         assert_eq!(e.weight, 2.0);
         assert_eq!(e.data["iso3"], json!("KAZ"));
+    }
+
+    #[test]
+    fn a_kind_with_spaces_at_its_ends_is_refused_so_that_saves_read_back() {
+        let padded = Entity::new("KZ", "Kazakhstan").with_kind(" country");
+        let err = KnowledgeBase::new().add(padded).unwrap_err();
+        assert!(err.to_string().contains("spaces at its ends"), "{err}");
+        let read = KnowledgeBase::from_records(&[json!({
+            "id": "KZ", "name": "Kazakhstan", "kind": " country "
+        })]);
+        assert_eq!(read.unwrap().entities()[0].kind.as_deref(), Some("country"));
     }
 
     #[test]
