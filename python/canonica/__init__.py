@@ -14,9 +14,9 @@
 True
 """
 
-import os
+import os as _os
 
-from canonica import _core, _frames, _workers
+from canonica import _core, _frames, _progress, _workers
 from canonica._cluster import cluster_frame
 from canonica._core import (
     DEFAULT_CLUSTER_THRESHOLD,
@@ -24,6 +24,10 @@ from canonica._core import (
     DEFAULT_THRESHOLD,
     REBUILD_SHARE,
     CanonicaError,
+    CanonicaFileNotFoundError,
+    CanonicaIsADirectoryError,
+    CanonicaOSError,
+    CanonicaPermissionError,
     Cluster,
     Clustering,
     Entity,
@@ -50,6 +54,10 @@ __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
     "CanonicaError",
+    "CanonicaFileNotFoundError",
+    "CanonicaIsADirectoryError",
+    "CanonicaOSError",
+    "CanonicaPermissionError",
     "Cluster",
     "Clustering",
     "Entity",
@@ -74,8 +82,8 @@ __all__ = [
 ]
 
 # A forked child inherits the parent's thread pool but none of its threads: forget it there.
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_core._after_fork)
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_core._after_fork)
 
 # What stays in Python: data frames, and which engine's worker runs a task. The compiled core
 # calls these for `resolve_frame`, `resolve_many` and `num_threads`.
@@ -83,4 +91,10 @@ _core._set_hooks(
     resolve_frame=_frames.resolve_frame,
     names=_frames.names_to_resolve,
     worker_engine=_workers.engine,
+    progress_bar=_progress.bar,
 )
+
+
+def __dir__() -> list[str]:
+    """The public API: what `from canonica import *` gives."""
+    return sorted(__all__)

@@ -15,7 +15,10 @@ use serde_json::{Map, Value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::normalize::normalize;
 
+mod fields;
 mod slots;
+pub use fields::DEFAULT_ALIAS_SEPARATOR;
+use fields::{describe, required_string};
 pub(crate) use slots::EntitySlots;
 
 /// One thing a name can refer to: a person, a country, an organisation.
@@ -86,7 +89,8 @@ impl Entity {
     }
 
     /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
-    /// after normalization, a finite weight of zero or more.
+    /// after normalization, a finite weight of zero or more, a kind that is not blank and has
+    /// no spaces at its ends.
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid_record("the id is empty").in_field("id"));
@@ -122,12 +126,30 @@ impl Entity {
                         .in_field("kind"),
                 );
             }
+            // Loaders trim a kind; one with spaces at its ends would not survive a save.
+            if kind.trim() != kind {
+                return Err(Error::invalid_record(format!(
+                    "the kind {kind:?} has spaces at its ends; give it as {:?}",
+                    kind.trim()
+                ))
+                .in_field("kind"));
+            }
         }
         Ok(())
     }
 
     /// Builds an entity from one JSON object with the fields `id`, `name`, and optionally
     /// `aliases`, `kind`, `weight` and `data`; every other field is kept in `data`.
+    ///
+    /// Every loader reads the optional fields by the same rules, whatever the format (CSV
+    /// cells are strings; JSON, Python rows and data frames may hold either):
+    /// - `aliases`: a list of strings, or one string of aliases separated by `|` (blank ones
+    ///   dropped, each trimmed), as a CSV cell is read;
+    /// - `kind`: a string, trimmed; blank means none;
+    /// - `weight`: a number, or a string holding one; blank means the default, 1;
+    /// - `data`: an object, or a string holding a JSON object; its fields join the other
+    ///   fields kept as data; blank means none;
+    /// - null, for any of them, means absent.
     pub fn from_json(record: &Value) -> Result<Entity> {
         let Value::Object(fields) = record else {
             return Err(Error::invalid_record(format!(
@@ -139,37 +161,8 @@ impl Entity {
         let name = required_string(fields, "name")?;
         let mut entity = Entity::new(id, name);
         for (key, value) in fields {
-            match key.as_str() {
-                "id" | "name" => {}
-                "aliases" => entity.aliases = string_list(value, "aliases")?,
-                "kind" => entity.kind = optional_string(value, "kind")?,
-                "weight" => match value {
-                    Value::Null => {}
-                    Value::Number(n) => entity.weight = n.as_f64().unwrap_or(f64::NAN),
-                    other => {
-                        return Err(Error::invalid_record(format!(
-                            "expected a number, found {}",
-                            describe(other)
-                        ))
-                        .in_field("weight"))
-                    }
-                },
-                "data" => match value {
-                    Value::Object(map) => entity
-                        .data
-                        .extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
-                    Value::Null => {}
-                    other => {
-                        return Err(Error::invalid_record(format!(
-                            "expected an object, found {}",
-                            describe(other)
-                        ))
-                        .in_field("data"))
-                    }
-                },
-                _ => {
-                    entity.data.insert(key.clone(), value.clone());
-                }
+            if key != "id" && key != "name" {
+                entity.set_field(key, value, DEFAULT_ALIAS_SEPARATOR)?;
             }
         }
         Ok(entity)
@@ -210,65 +203,33 @@ impl Entity {
     }
 }
 
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
+/// A file opened for reading; a directory is refused as the operating system refuses to read
+/// one, so that the error is the same on every platform.
+fn open(path: &Path) -> Result<File> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    match file.metadata() {
+        Ok(meta) if meta.is_dir() => Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory"),
+        )),
+        _ => Ok(file),
     }
 }
 
-fn required_string(fields: &Map<String, Value>, field: &str) -> Result<String> {
-    match fields.get(field) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        None | Some(Value::Null) => {
-            Err(Error::invalid_record(format!("the field '{field}' is missing")).in_field(field))
-        }
-        Some(other) => Err(Error::invalid_record(format!(
-            "expected a string, found {}",
-            describe(other)
-        ))
-        .in_field(field)),
+/// A JSON syntax error on line `line` of a file, whose text is `text`: the line and the column
+/// (in characters) in the file's terms, and serde_json's message without its own position.
+fn malformed_json(err: &serde_json::Error, text: &str, line: u64) -> Error {
+    let message = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    let message = message.strip_suffix(&position).unwrap_or(&message);
+    let mut bytes = err.column().min(text.len());
+    while !text.is_char_boundary(bytes) {
+        bytes -= 1;
     }
-}
-
-fn optional_string(value: &Value, field: &str) -> Result<Option<String>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        other => Err(Error::invalid_record(format!(
-            "expected a string, found {}",
-            describe(other)
-        ))
-        .in_field(field)),
-    }
-}
-
-fn string_list(value: &Value, field: &str) -> Result<Vec<String>> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(Error::invalid_record(format!(
-                    "item {} must be a string, found {}",
-                    i + 1,
-                    describe(other)
-                ))
-                .in_field(field)),
-            })
-            .collect(),
-        other => Err(Error::invalid_record(format!(
-            "expected a list of strings, found {}",
-            describe(other)
-        ))
-        .in_field(field)),
-    }
+    let column = text[..bytes].chars().count().max(1) as u64;
+    Error::new(ErrorKind::Parse, format!("malformed JSON: {message}"))
+        .at_line(line)
+        .at_column(column)
 }
 
 /// How to read a CSV knowledge base.
@@ -284,7 +245,7 @@ impl Default for CsvOptions {
     fn default() -> CsvOptions {
         CsvOptions {
             delimiter: b',',
-            alias_separator: "|".to_string(),
+            alias_separator: DEFAULT_ALIAS_SEPARATOR.to_string(),
         }
     }
 }
@@ -380,7 +341,7 @@ impl KnowledgeBase {
     /// Reads JSON Lines: one object per line; blank lines are skipped.
     pub fn from_jsonl(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = open(path)?;
         KnowledgeBase::read_jsonl(BufReader::new(file)).map_err(|e| e.in_file(path))
     }
 
@@ -389,17 +350,16 @@ impl KnowledgeBase {
         let mut kb = KnowledgeBase::new();
         for (i, line) in reader.split(b'\n').enumerate() {
             let n = i as u64 + 1;
-            let line = line.map_err(|e| Error::new(ErrorKind::Io, e.to_string()).at_line(n))?;
+            let line = line.map_err(|e| Error::io_error(e).at_line(n))?;
             let text = std::str::from_utf8(&line).map_err(|e| {
                 Error::new(ErrorKind::Parse, format!("not valid UTF-8 ({e})")).at_line(n)
             })?;
-            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text).trim();
-            if text.is_empty() {
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+            if text.trim().is_empty() {
                 continue;
             }
-            let record: Value = serde_json::from_str(text).map_err(|e| {
-                Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(n)
-            })?;
+            let record: Value =
+                serde_json::from_str(text).map_err(|e| malformed_json(&e, text, n))?;
             Entity::from_json(&record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_line(n))?;
@@ -442,8 +402,8 @@ impl KnowledgeBase {
     pub fn from_json(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
         let mut text = String::new();
-        File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut text))
+        open(path)?
+            .read_to_string(&mut text)
             .map_err(|e| Error::io(path, e))?;
         KnowledgeBase::parse_json(&text).map_err(|e| e.in_file(path))
     }
@@ -452,7 +412,11 @@ impl KnowledgeBase {
     pub fn parse_json(text: &str) -> Result<KnowledgeBase> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let value: Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(e.line() as u64)
+            let line = text
+                .split('\n')
+                .nth(e.line().saturating_sub(1))
+                .unwrap_or("");
+            malformed_json(&e, line, e.line() as u64)
         })?;
         match value {
             Value::Array(records) => KnowledgeBase::from_records(&records),
@@ -471,7 +435,7 @@ impl KnowledgeBase {
     /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none".
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = open(path)?;
         KnowledgeBase::read_csv(file, options).map_err(|e| e.in_file(path))
     }
 
@@ -535,27 +499,12 @@ fn csv_entity(headers: &[String], row: &csv::StringRecord, options: &CsvOptions)
         match header.as_str() {
             "id" => entity.id = cell.to_string(),
             "name" => entity.name = cell.to_string(),
-            "aliases" => {
-                entity.aliases = cell
-                    .split(options.alias_separator.as_str())
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
-            "kind" => entity.kind = (!cell.trim().is_empty()).then(|| cell.trim().to_string()),
-            "weight" if cell.trim().is_empty() => {}
-            "weight" => {
-                entity.weight = cell.trim().parse().map_err(|_| {
-                    Error::invalid_record(format!("expected a number, found {cell:?}"))
-                        .in_field("weight")
-                })?
-            }
-            other => {
-                entity
-                    .data
-                    .insert(other.to_string(), Value::String(cell.to_string()));
-            }
+            // The other fields by the rules every format shares (see `Entity::from_json`).
+            other => entity.set_field(
+                other,
+                &Value::String(cell.to_string()),
+                &options.alias_separator,
+            )?,
         }
     }
     if entity.name.trim().is_empty() {
@@ -584,6 +533,43 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_with_spaces_at_its_ends_is_refused_so_that_saves_read_back() {
+        let padded = Entity::new("KZ", "Kazakhstan").with_kind(" country");
+        let err = KnowledgeBase::new().add(padded).unwrap_err();
+        assert!(err.to_string().contains("spaces at its ends"), "{err}");
+        let read = KnowledgeBase::from_records(&[json!({
+            "id": "KZ", "name": "Kazakhstan", "kind": " country "
+        })]);
+        assert_eq!(read.unwrap().entities()[0].kind.as_deref(), Some("country"));
+    }
+
+    #[test]
+    fn every_format_reads_fields_alike() {
+        let records = KnowledgeBase::from_records(&[json!({
+            "id": "KZ", "name": "Kazakhstan", "aliases": "Qazaqstan| Казахстан ||",
+            "kind": " country ", "weight": "2.5", "data": "{\"iso3\": \"KAZ\"}", "n": "7"
+        })])
+        .unwrap();
+        let csv = "id,name,aliases,kind,weight,data,n\n\
+                   KZ,Kazakhstan,Qazaqstan| Казахстан ||, country ,2.5,\"{\"\"iso3\"\": \"\"KAZ\"\"}\",7\n";
+        let csv = KnowledgeBase::read_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
+        assert_eq!(records.entities(), csv.entities());
+        let e = records.get("KZ").unwrap();
+        assert_eq!(e.aliases, ["Qazaqstan", "Казахстан"]);
+        assert_eq!((e.kind.as_deref(), e.weight), (Some("country"), 2.5));
+        assert_eq!(e.data["iso3"], json!("KAZ"));
+
+        let blank = KnowledgeBase::from_records(&[json!({
+            "id": "a", "name": "A", "aliases": "", "kind": " ", "weight": "", "data": ""
+        })])
+        .unwrap();
+        assert_eq!(blank.get("a").unwrap(), &Entity::new("a", "A"));
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "data": "[1]"})])
+            .unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("data"));
+    }
+
+    #[test]
     fn errors_name_record_and_field() {
         let err = KnowledgeBase::from_records(&[
             json!({"id": "a", "name": "A"}),
@@ -604,7 +590,7 @@ mod tests {
 
         let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "  "})]).unwrap_err();
         assert_eq!(err.location().field.as_deref(), Some("name"));
-        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "aliases": "B"})])
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "aliases": 5})])
             .unwrap_err();
         assert_eq!(err.location().field.as_deref(), Some("aliases"));
         let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "weight": -1})])
@@ -620,6 +606,27 @@ mod tests {
         let err = KnowledgeBase::read_jsonl(text.as_bytes()).unwrap_err();
         assert_eq!(err.location().line, Some(3));
         assert_eq!(err.kind(), ErrorKind::Parse);
+        assert_eq!(
+            err.to_string(),
+            "line 3, column 17: malformed JSON: EOF while parsing a value"
+        );
+
+        // Columns count characters of the line as the file has it, leading spaces included.
+        let text = "  {\"id\": \"é\", \"name\" \"A\"}\n";
+        let err = KnowledgeBase::read_jsonl(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            (err.location().line, err.location().column),
+            (Some(1), Some(22))
+        );
+        assert!(!err.to_string().contains("at line"), "{err}");
+
+        let err =
+            KnowledgeBase::parse_json("[\n  {\"id\": \"a\",\n   \"name\" \"A\"}\n]").unwrap_err();
+        assert_eq!(
+            (err.location().line, err.location().column),
+            (Some(3), Some(11))
+        );
+        assert!(!err.to_string().contains("at line"), "{err}");
     }
 
     #[test]

@@ -8,15 +8,17 @@ use crate::errors::{error, guard};
 use crate::knowledge_base::PyKnowledgeBase;
 use crate::threads::use_worker_default;
 
-/// The normalized form of a text: folded case and accents, Latin letters, one space between
-/// tokens.
+/// The normalized form of a text: NFKC and case folded, accents removed, other scripts
+/// transliterated to Latin, punctuation rules applied, one space between tokens.
 #[pyfunction]
 pub(crate) fn normalize(text: &Bound<'_, PyAny>) -> PyResult<String> {
     let text = text_of(text, "the text")?;
     guard(|| canonica::normalize(&text))
 }
 
-/// How alike two names are, in [0, 1], under the rules resolution uses.
+/// How alike two names are, in [0, 1], under the same normalization and rules as
+/// resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
+/// name contained in the other (a surname) scores as resolution would score it.
 #[pyfunction]
 pub(crate) fn similarity(
     py: Python<'_>,
@@ -39,8 +41,10 @@ fn cutoff_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
     Ok(cutoff)
 }
 
-/// The similarity of `a[i]` and `b[i]` for every i, in parallel with the GIL released; a score
-/// below `score_cutoff`, and a missing name, give 0.
+/// `similarity(a[i], b[i])` for every i, as `rapidfuzz.process.cpdist` is to `fuzz.ratio`: in
+/// parallel on canonica's threads with the GIL released, each distinct name tokenized once. A
+/// score below `score_cutoff` (in [0, 1]), and a missing name (None, NaN), give 0. `a` and `b`
+/// are lists, Series or Arrow arrays of as many names.
 #[pyfunction]
 #[pyo3(signature = (a, b, score_cutoff=None))]
 pub(crate) fn similarity_pairs(
@@ -70,8 +74,10 @@ pub(crate) fn similarity_pairs(
     })
 }
 
-/// Every query against every choice, in parallel with the GIL released: `(query index, choice
-/// index, score)` for the pairs that score above 0 and at least `score_cutoff`.
+/// Every query against every choice, as `rapidfuzz.process.cdist` is to `fuzz.ratio`, but
+/// sparse: `(query index, choice index, score)` for each pair scoring above 0 and at least
+/// `score_cutoff`, ordered by query then choice. In parallel with the GIL released; each name is
+/// prepared once, and most pairs are turned away by a quick check that builds nothing.
 #[pyfunction]
 #[pyo3(signature = (queries, choices, score_cutoff=None))]
 pub(crate) fn similarity_matrix(
@@ -91,7 +97,10 @@ pub(crate) fn similarity_matrix(
     })
 }
 
-/// The built-in knowledge base of every ISO 3166-1 country (id = alpha-2).
+/// The built-in knowledge base of every ISO 3166-1 country: id = alpha-2, `alpha3` and
+/// `numeric` in its data; official, common and former names, demonyms, acronyms and names in
+/// the major languages and scripts. Names that mean several countries ("Congo", "Korea") are
+/// aliases of each, so a resolver does not guess between them.
 #[pyfunction]
 pub(crate) fn countries(py: Python<'_>) -> PyResult<PyKnowledgeBase> {
     let kb = py.detach(|| guard(canonica::countries))?;
