@@ -98,8 +98,12 @@ impl<'a> Name<'a> {
         if !may_meet(&self.words, &other.words) {
             return 0.0;
         }
-        self.directed_to(other, normalizer)
-            .max(other.directed_to(self, normalizer))
+        let there = self.directed_to(other, normalizer);
+        // No score is above 1: the way back cannot beat it.
+        if there >= 1.0 {
+            return there;
+        }
+        there.max(other.directed_to(self, normalizer))
     }
 }
 
