@@ -31,6 +31,8 @@ pub enum ErrorKind {
     InvalidSavedFile,
     /// An argument is out of its allowed range.
     InvalidArgument,
+    /// The work was stopped early through its [`Interrupt`](crate::interrupt::Interrupt).
+    Interrupted,
 }
 
 /// Where an error happened: any of file, line (1-based) and field may be known.

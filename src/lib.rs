@@ -51,7 +51,11 @@ mod codec;
 mod countries;
 mod distance;
 pub mod error;
+mod files;
+#[doc(hidden)]
+pub mod fork;
 mod index;
+pub mod interrupt;
 pub mod kb;
 pub mod link;
 pub mod normalize;
@@ -66,6 +70,7 @@ mod update;
 
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
+pub use files::{MAX_FILE_BYTES, MAX_LINE_BYTES};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};

@@ -6,15 +6,18 @@
 //! and the field. Nothing is silently dropped or coerced.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files;
+use crate::interrupt;
 use crate::normalize::normalize;
 
+mod csv_input;
+mod json;
 mod slots;
 pub(crate) use slots::EntitySlots;
 
@@ -155,9 +158,19 @@ impl Entity {
                     }
                 },
                 "data" => match value {
-                    Value::Object(map) => entity
-                        .data
-                        .extend(map.iter().map(|(k, v)| (k.clone(), v.clone()))),
+                    Value::Object(map) => {
+                        for (k, v) in map {
+                            // A key both in `data` and at the top level would lose one value.
+                            if fields.contains_key(k) && !is_field(k) {
+                                return Err(Error::invalid_record(format!(
+                                    "the data key {k:?} is given twice: in 'data' and at the \
+                                     top level of the record"
+                                ))
+                                .in_field(k));
+                            }
+                            entity.data.insert(k.clone(), v.clone());
+                        }
+                    }
                     Value::Null => {}
                     other => {
                         return Err(Error::invalid_record(format!(
@@ -208,6 +221,11 @@ impl Entity {
         }
         fields
     }
+}
+
+/// True for the keys of a record that are an entity's own fields, not data.
+fn is_field(key: &str) -> bool {
+    matches!(key, "id" | "name" | "aliases" | "kind" | "weight" | "data")
 }
 
 fn describe(value: &Value) -> String {
@@ -370,6 +388,7 @@ impl KnowledgeBase {
         let mut kb = KnowledgeBase::new();
         for (i, record) in records.into_iter().enumerate() {
             let n = i as u64 + 1;
+            interrupt::check()?;
             Entity::from_json(record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_record(n))?;
@@ -377,19 +396,25 @@ impl KnowledgeBase {
         Ok(kb)
     }
 
-    /// Reads JSON Lines: one object per line; blank lines are skipped.
+    /// Reads JSON Lines: one object per line; blank lines are skipped. The file must be a
+    /// regular file of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES), its lines at most
+    /// [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES) long; an object that gives one key twice is an
+    /// error.
     pub fn from_jsonl(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = files::open(path)?;
         KnowledgeBase::read_jsonl(BufReader::new(file)).map_err(|e| e.in_file(path))
     }
 
-    /// Reads JSON Lines from any reader.
-    pub fn read_jsonl(reader: impl BufRead) -> Result<KnowledgeBase> {
+    /// Reads JSON Lines from any reader; see [`KnowledgeBase::from_jsonl`].
+    pub fn read_jsonl(mut reader: impl BufRead) -> Result<KnowledgeBase> {
         let mut kb = KnowledgeBase::new();
-        for (i, line) in reader.split(b'\n').enumerate() {
-            let n = i as u64 + 1;
-            let line = line.map_err(|e| Error::new(ErrorKind::Io, e.to_string()).at_line(n))?;
+        let mut line = Vec::new();
+        for n in 1u64.. {
+            interrupt::check()?;
+            if !files::read_line(&mut reader, &mut line).map_err(|e| e.at_line(n))? {
+                break;
+            }
             let text = std::str::from_utf8(&line).map_err(|e| {
                 Error::new(ErrorKind::Parse, format!("not valid UTF-8 ({e})")).at_line(n)
             })?;
@@ -397,9 +422,7 @@ impl KnowledgeBase {
             if text.is_empty() {
                 continue;
             }
-            let record: Value = serde_json::from_str(text).map_err(|e| {
-                Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(n)
-            })?;
+            let record = json::parse(text).map_err(|e| e.at_line(n))?;
             Entity::from_json(&record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_line(n))?;
@@ -438,21 +461,31 @@ impl KnowledgeBase {
         writer.flush().map_err(io)
     }
 
-    /// Reads a JSON array of objects.
+    /// Reads a JSON array of objects, from a regular file of at most
+    /// [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES).
     pub fn from_json(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let mut text = String::new();
-        File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut text))
-            .map_err(|e| Error::io(path, e))?;
+        let bytes = files::read(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            Error::new(
+                ErrorKind::Parse,
+                format!("not valid UTF-8 ({})", e.utf8_error()),
+            )
+            .at_line(line)
+            .in_file(path)
+        })?;
         KnowledgeBase::parse_json(&text).map_err(|e| e.in_file(path))
     }
 
-    /// Parses a JSON array of objects from a string.
+    /// Parses a JSON array of objects from a string; an object that gives one key twice is an
+    /// error.
     pub fn parse_json(text: &str) -> Result<KnowledgeBase> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(ErrorKind::Parse, format!("malformed JSON: {e}")).at_line(e.line() as u64)
+        let value = json::parse(text).map_err(|e| match json::error_line(e.message()) {
+            Some(line) => e.at_line(line),
+            None => e,
         })?;
         match value {
             Value::Array(records) => KnowledgeBase::from_records(&records),
@@ -468,100 +501,21 @@ impl KnowledgeBase {
 
     /// Reads CSV with a header row naming at least `id` and `name`; optional columns `aliases`
     /// (split on [`CsvOptions::alias_separator`]), `kind` and `weight`; every other column is kept
-    /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none".
+    /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none". A header
+    /// that names a column twice, a row with too many or too few cells, and a quoted cell that
+    /// is never closed are errors naming the line (and the column). The file must be a regular
+    /// file of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES), each record at most
+    /// [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES).
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = files::open(path)?;
         KnowledgeBase::read_csv(file, options).map_err(|e| e.in_file(path))
     }
 
     /// Reads CSV from any reader; see [`KnowledgeBase::from_csv`].
     pub fn read_csv(reader: impl Read, options: &CsvOptions) -> Result<KnowledgeBase> {
-        if options.alias_separator.is_empty() {
-            return Err(Error::invalid_argument(
-                "the alias separator must not be empty",
-            ));
-        }
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(options.delimiter)
-            .flexible(false)
-            .from_reader(reader);
-        let csv_error = |e: csv::Error| {
-            let line = e.position().map(|p| p.line());
-            let err = Error::new(ErrorKind::Parse, format!("malformed CSV: {e}"));
-            match line {
-                Some(l) => err.at_line(l),
-                None => err,
-            }
-        };
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(csv_error)?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{FEFF}')
-                } else {
-                    h
-                };
-                h.trim().to_string()
-            })
-            .collect();
-        for required in ["id", "name"] {
-            if !headers.iter().any(|h| h == required) {
-                return Err(Error::invalid_record(format!(
-                    "the header has no '{required}' column (found: {})",
-                    headers.join(", ")
-                ))
-                .in_field(required)
-                .at_line(1));
-            }
-        }
-        let mut kb = KnowledgeBase::new();
-        for row in rdr.records() {
-            let row = row.map_err(csv_error)?;
-            let line = row.position().map_or(0, |p| p.line());
-            let entity = csv_entity(&headers, &row, options).map_err(|e| e.at_line(line))?;
-            kb.add(entity).map_err(|e| e.at_line(line))?;
-        }
-        Ok(kb)
+        csv_input::read(reader, options)
     }
-}
-
-fn csv_entity(headers: &[String], row: &csv::StringRecord, options: &CsvOptions) -> Result<Entity> {
-    let mut entity = Entity::new(String::new(), String::new());
-    for (header, cell) in headers.iter().zip(row.iter()) {
-        match header.as_str() {
-            "id" => entity.id = cell.to_string(),
-            "name" => entity.name = cell.to_string(),
-            "aliases" => {
-                entity.aliases = cell
-                    .split(options.alias_separator.as_str())
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
-            "kind" => entity.kind = (!cell.trim().is_empty()).then(|| cell.trim().to_string()),
-            "weight" if cell.trim().is_empty() => {}
-            "weight" => {
-                entity.weight = cell.trim().parse().map_err(|_| {
-                    Error::invalid_record(format!("expected a number, found {cell:?}"))
-                        .in_field("weight")
-                })?
-            }
-            other => {
-                entity
-                    .data
-                    .insert(other.to_string(), Value::String(cell.to_string()));
-            }
-        }
-    }
-    if entity.name.trim().is_empty() {
-        return Err(Error::invalid_record("the name is empty").in_field("name"));
-    }
-    Ok(entity)
 }
 
 #[cfg(test)]
