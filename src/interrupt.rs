@@ -136,9 +136,18 @@ fn interrupted() -> Error {
 }
 
 /// True when the work running on this thread should stop: at a checkpoint. Cheap: an atomic
-/// load, and now and then a look at the clock (and the poll function, on the thread that
+/// load, and every few calls a look at the clock (and the poll function, on the thread that
 /// called [`Interrupt::run`]).
 pub(crate) fn stopped() -> bool {
+    look(false)
+}
+
+/// [`stopped`] for checkpoints far apart (milliseconds): looks at the clock every time.
+pub(crate) fn stopped_now() -> bool {
+    look(true)
+}
+
+fn look(clock: bool) -> bool {
     let poll = CURRENT.with(|c| {
         let mut current = c.borrow_mut();
         let scope = current.as_mut()?;
@@ -147,7 +156,7 @@ pub(crate) fn stopped() -> bool {
         }
         scope.shared.poll.as_ref()?;
         scope.checks = scope.checks.wrapping_add(1);
-        if scope.checks % CHECKS_PER_CLOCK != 0 {
+        if !clock && scope.checks % CHECKS_PER_CLOCK != 0 {
             return None;
         }
         let now = Instant::now();

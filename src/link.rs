@@ -216,6 +216,10 @@ impl State {
             misspelled: FxHashMap::default(),
         };
         self.normalizer.each_token(text, |mut token| {
+            // Once interrupted, the tokens still handed over are skipped.
+            if interrupt::stopped() {
+                return;
+            }
             if token.lossy {
                 token.text = match_text(&token);
             }

@@ -140,7 +140,7 @@ pub(crate) fn install_parts<T: Send>(
     }
     let mut out = Vec::with_capacity(len);
     let (mut start, mut size) = (0, 16);
-    while start < len && !interrupt::stopped() {
+    while start < len && !interrupt::stopped_now() {
         let end = len.min(start + size);
         let began = Instant::now();
         out.extend(install(|| f(start..end)));

@@ -35,6 +35,28 @@ pub(crate) fn error(message: impl Into<String>) -> PyErr {
     CanonicaError::new_err(message.into())
 }
 
+/// A `CanonicaError` about a record (1-based) and, when known, its field, with both as
+/// attributes.
+pub(crate) fn record_error(message: impl Into<String>, record: u64, field: Option<&str>) -> PyErr {
+    Python::attach(|py| {
+        let err = error(message);
+        let value = err.value(py);
+        let _ = value.setattr("record", record);
+        let _ = value.setattr("field", field);
+        err
+    })
+}
+
+/// Gives the class `None` for `file`, `line`, `record` and `field`, so that every
+/// `CanonicaError` has them, raised by canonica or by anyone else.
+pub(crate) fn add_location_defaults(py: Python<'_>) -> PyResult<()> {
+    let class = py.get_type::<CanonicaError>();
+    for name in ["file", "line", "record", "field"] {
+        class.setattr(name, py.None())?;
+    }
+    Ok(())
+}
+
 /// Runs core code so that a bug there surfaces as a `CanonicaError`, never as a panic in Python.
 pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
@@ -48,10 +70,10 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
 }
 
 /// Runs fallible core work with the GIL released, guarded against panics, with core errors
-/// mapped to `CanonicaError`.
+/// mapped to `CanonicaError`; a signal whose handler raises stops it (see `signals`).
 pub(crate) fn run_detached<T: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> canonica::Result<T> + Send,
 ) -> PyResult<T> {
-    py.detach(|| guard(f))?.map_err(to_py_err)
+    crate::signals::run(py, f)
 }

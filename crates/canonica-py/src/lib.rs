@@ -7,6 +7,7 @@
 mod arrow;
 mod convert;
 mod errors;
+mod fork;
 mod functions;
 mod hooks;
 mod knowledge_base;
@@ -14,6 +15,7 @@ mod pickle;
 mod resolver;
 mod results;
 mod rules;
+mod signals;
 mod threads;
 
 use pyo3::prelude::*;
@@ -27,9 +29,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CanonicaError", m.py().get_type::<errors::CanonicaError>())?;
+    errors::add_location_defaults(m.py())?;
     m.add("DEFAULT_THRESHOLD", canonica::DEFAULT_THRESHOLD)?;
     m.add("DEFAULT_MARGIN", canonica::DEFAULT_MARGIN)?;
     m.add("REBUILD_SHARE", canonica::REBUILD_SHARE)?;
+    m.add("MAX_FILE_BYTES", canonica::MAX_FILE_BYTES)?;
+    m.add("MAX_LINE_BYTES", canonica::MAX_LINE_BYTES)?;
     m.add_class::<knowledge_base::PyEntity>()?;
     m.add_class::<knowledge_base::PyKnowledgeBase>()?;
     m.add_class::<knowledge_base::PyEntityIterator>()?;
@@ -41,7 +46,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::countries, m)?)?;
     m.add_function(wrap_pyfunction!(threads::set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads::num_threads, m)?)?;
-    m.add_function(wrap_pyfunction!(threads::_after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_before_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_after_fork_in_parent, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::_set_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(pickle::_resolver_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(pickle::_knowledge_base_from_jsonl, m)?)?;

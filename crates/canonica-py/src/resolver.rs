@@ -3,19 +3,24 @@
 //! engine's worker runs a task) is reached through the hooks the package registers.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyList, PyString};
 
 use crate::arrow::ArrowNames;
 use crate::convert::{
-    bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, Fuzzy, Limit,
+    bytes_of, kind_of, optional_text, path_of, str_of, text_of, type_name, unit_of, Fuzzy, Limit,
     Overlapping,
 };
 use crate::errors::{error, guard, run_detached};
 use crate::hooks;
 use crate::knowledge_base::{records_of, PyKnowledgeBase};
 use crate::pickle;
-use crate::results::{to_mentions, wrap_match, PyMatch, PyMention};
+use crate::results::{to_mentions, wrap_match, wrap_matches, PyMatch, PyMention};
+use crate::signals::{self, check_every, refuse};
 use crate::threads::use_worker_default;
+
+/// Texts at least this long are linked and normalized under a watch for signals (see
+/// `signals::run`); shorter ones take too little time to be worth it.
+pub(crate) const LONG_TEXT: usize = 1 << 16;
 
 /// Resolves names to the entities of a knowledge base.
 #[pyclass(module = "canonica._core", frozen, name = "Resolver")]
@@ -33,17 +38,15 @@ impl PyResolver {
         threshold: Option<&Bound<'_, PyAny>>,
         margin: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyResolver> {
-        let kb = kb
-            .cast::<PyKnowledgeBase>()
-            .map_err(|_| {
-                error(format!(
-                    "kb must be a KnowledgeBase, not {}; build one with \
-                     KnowledgeBase.from_records(rows)",
-                    type_name(kb)
-                ))
-            })?
-            .get()
-            .snapshot();
+        let kb = kb.cast::<PyKnowledgeBase>().map_err(|_| {
+            error(format!(
+                "kb must be a KnowledgeBase, not {}; build one with \
+                 KnowledgeBase.from_records(rows)",
+                type_name(kb)
+            ))
+        })?;
+        let kb = kb.get();
+        let kb = py.detach(|| kb.snapshot());
         let builder = canonica::Resolver::builder()
             .threshold(unit_of(
                 threshold,
@@ -56,13 +59,13 @@ impl PyResolver {
     }
 
     #[getter]
-    fn threshold(&self) -> f64 {
-        self.inner.threshold()
+    fn threshold(&self, py: Python<'_>) -> f64 {
+        py.detach(|| self.inner.threshold())
     }
 
     #[getter]
-    fn margin(&self) -> f64 {
-        self.inner.margin()
+    fn margin(&self, py: Python<'_>) -> f64 {
+        py.detach(|| self.inner.margin())
     }
 
     #[getter]
@@ -70,8 +73,8 @@ impl PyResolver {
         PyKnowledgeBase::view(self.inner.clone())
     }
 
-    fn __len__(&self) -> usize {
-        self.inner.len()
+    fn __len__(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.inner.len())
     }
 
     fn add(&self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -88,11 +91,14 @@ impl PyResolver {
         if ids.is_instance_of::<PyString>() {
             return Err(error("ids must be a list of ids, not a single string"));
         }
-        let iter = ids
-            .try_iter()
-            .map_err(|_| error(format!("ids must be a list of ids, not {}", type_name(ids))))?;
+        let iter = ids.try_iter().map_err(|err| {
+            refuse(py, err, || {
+                format!("ids must be a list of ids, not {}", type_name(ids))
+            })
+        })?;
         let mut texts = Vec::new();
         for (i, id) in iter.enumerate() {
+            check_every(py, i + 1)?;
             texts.push(text_of(&id?, &format!("id {}", i + 1))?);
         }
         run_detached(py, || self.inner.remove(&texts))
@@ -114,12 +120,12 @@ impl PyResolver {
     }
 
     #[pyo3(signature = (names, kind=None))]
-    fn resolve_many(
+    fn resolve_many<'py>(
         &self,
-        py: Python<'_>,
-        names: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        names: &Bound<'py, PyAny>,
         kind: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<Option<PyMatch>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let kind_text = kind_of(kind)?;
         if names.is_instance_of::<PyString>() {
             return Err(error(
@@ -132,28 +138,29 @@ impl PyResolver {
         if let Some(source) = ArrowNames::from_py(names)? {
             let source = source.map_err(error)?;
             let texts = guard(|| source.texts())?.map_err(error)?;
-            let found = py.detach(|| {
-                guard(|| {
-                    self.inner
-                        .resolve_many_optional(&texts, kind_text.as_deref())
-                })
+            let found = signals::run(py, || {
+                Ok(self
+                    .inner
+                    .resolve_many_optional(&texts, kind_text.as_deref()))
             })?;
-            return Ok(found.into_iter().map(wrap_match).collect());
+            return wrap_matches(py, found);
         }
         let mut texts: Vec<Option<String>> = Vec::new();
-        let iter = names
-            .try_iter()
-            .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
-        for (i, item) in iter.enumerate() {
-            texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
-        }
-        let found = py.detach(|| {
-            guard(|| {
-                self.inner
-                    .resolve_many_optional(&texts, kind_text.as_deref())
+        let iter = names.try_iter().map_err(|err| {
+            refuse(py, err, || {
+                format!("names must be iterable, not {}", type_name(names))
             })
         })?;
-        Ok(found.into_iter().map(wrap_match).collect())
+        for (i, item) in iter.enumerate() {
+            check_every(py, i + 1)?;
+            texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
+        }
+        let found = signals::run(py, || {
+            Ok(self
+                .inner
+                .resolve_many_optional(&texts, kind_text.as_deref()))
+        })?;
+        wrap_matches(py, found)
     }
 
     #[pyo3(
@@ -201,8 +208,13 @@ impl PyResolver {
             overlapping: overlapping.0,
             fuzzy: fuzzy.0,
         };
-        let text = text_of(text, "the text")?;
-        py.detach(|| guard(|| to_mentions(&text, self.inner.link_with(&text, &options))))
+        let text = str_of(text, "the text")?;
+        let link = || Ok(to_mentions(text, self.inner.link_with(text, &options)));
+        if options.fuzzy || text.len() >= LONG_TEXT {
+            signals::run(py, link)
+        } else {
+            py.detach(|| guard(link))?.map_err(crate::errors::to_py_err)
+        }
     }
 
     #[pyo3(
@@ -238,7 +250,7 @@ impl PyResolver {
     }
 
     pub(crate) fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = py.detach(|| guard(|| self.inner.to_bytes()))?;
+        let bytes = run_detached(py, || Ok(self.inner.to_bytes()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -256,11 +268,8 @@ impl PyResolver {
         pickle::reduce_resolver(py, self)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Resolver({} entities, threshold={})",
-            self.inner.len(),
-            self.inner.threshold()
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (len, threshold) = py.detach(|| (self.inner.len(), self.inner.threshold()));
+        format!("Resolver({len} entities, threshold={threshold})")
     }
 }
