@@ -59,6 +59,15 @@ bench-scale: bench-deps ## Speed and memory on 560k GeoNames names, side by side
 bench-link: bench-deps ## Text linking throughput on 560k aliases, side by side with flashtext and pyahocorasick
 	$(PY) benchmarks/link.py
 
+.PHONY: bench-cluster
+bench-cluster: bench-deps ## Clustering side by side with OpenRefine's methods and RapidFuzz; speed at scale
+	$(PY) benchmarks/cluster.py
+	$(PY) benchmarks/cluster.py --scale
+
+.PHONY: bench-serve
+bench-serve: bench-deps ## OpenRefine-shaped load on `canonica serve` (560k names), side by side with csv-reconcile
+	$(PY) benchmarks/serve.py
+
 .PHONY: bench-updates
 bench-updates: bench-deps ## Live add/update/remove latency on 560k GeoNames names, next to a rebuild
 	$(PY) benchmarks/updates.py

@@ -21,7 +21,9 @@
 //! | store | [`store`] | save and load a resolver as versioned bytes |
 //!
 //! [`similarity`] compares two names directly with the same rules; [`countries`] is a built-in
-//! knowledge base of every ISO 3166-1 country.
+//! knowledge base of every ISO 3166-1 country. [`cluster`](mod@cluster) groups a column of names
+//! without a knowledge base ([`Clusterer`]), and gives OpenRefine's keys ([`fingerprint`],
+//! [`ngram_fingerprint`]).
 //!
 //! ```
 //! use canonica::{Entity, KnowledgeBase, Resolver};
@@ -47,6 +49,7 @@
 #![deny(missing_docs)]
 
 mod candidates;
+pub mod cluster;
 mod codec;
 mod countries;
 mod distance;
@@ -68,6 +71,10 @@ pub mod store;
 pub mod threads;
 mod update;
 
+pub use cluster::{
+    fingerprint, ngram_fingerprint, Cluster, Clusterer, Clustering, Join, Progress,
+    DEFAULT_CLUSTER_THRESHOLD,
+};
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use files::{MAX_FILE_BYTES, MAX_LINE_BYTES};
@@ -98,6 +105,11 @@ mod send_sync {
         assert_send_sync::<crate::Mention>();
         assert_send_sync::<crate::LinkOptions>();
         assert_send_sync::<crate::LinkedSpan>();
+        assert_send_sync::<crate::Clusterer>();
+        assert_send_sync::<crate::Clustering>();
+        assert_send_sync::<crate::Cluster>();
+        assert_send_sync::<crate::Join>();
+        assert_send_sync::<crate::Progress>();
     }
 }
 

@@ -482,6 +482,17 @@ def test_malformed_jsonl_input_exits_1(
     assert f"{path}, line 3: malformed JSON" in err
 
 
+def test_deeply_nested_jsonl_input_exits_1(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"who": "Kazakhstan"}\n' + "[" * 100_000 + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "resolve", "--kb", str(kb), "--column", "who", "--input", str(path))
+    assert code == 1
+    assert f"{path}, line 2: JSON nested too deeply" in err
+    assert "Traceback" not in err
+
+
 def test_ragged_csv_row_exits_1(
     kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -190,8 +190,9 @@ def test_saves_and_pickles_keep_every_update(tmp_path: Path) -> None:
 
 
 def test_threads_see_each_call_whole() -> None:
-    """Readers resolve a pair of names that every call adds or removes together: a batch sees
-    both or neither, never one of them."""
+    """Readers resolve a pair of names that every call adds or removes together: a batch finds
+    both of the pair's entities or neither, never one of them. (While the pair is absent a name may
+    still match a neighbour such as "Alphaland 1", so the check is on the pair's own ids.)"""
     r = canonica.Resolver(canonica.KnowledgeBase.from_jsonl(SEED_KB))
     pairs = [(f"Alphaland {i}", f"Betaland {i}") for i in range(60)]
     stop = threading.Event()
@@ -201,9 +202,14 @@ def test_threads_see_each_call_whole() -> None:
     def read() -> None:
         try:
             while not stop.is_set():
-                for a, b in pairs[::7]:
-                    found = r.resolve_many([a, b])
-                    seen.append((found[0] is not None, found[1] is not None))
+                for i in range(0, len(pairs), 7):
+                    found = r.resolve_many(list(pairs[i]))
+                    seen.append(
+                        (
+                            found[0] is not None and found[0].id == f"a{i}",
+                            found[1] is not None and found[1].id == f"b{i}",
+                        )
+                    )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -17,18 +17,26 @@ True
 import os
 
 from canonica import _core, _frames, _workers
+from canonica._cluster import cluster_frame
 from canonica._core import (
+    DEFAULT_CLUSTER_THRESHOLD,
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     REBUILD_SHARE,
     CanonicaError,
+    Cluster,
+    Clustering,
     Entity,
+    Join,
     KnowledgeBase,
     Match,
     Mention,
     Resolver,
     __version__,
+    cluster,
     countries,
+    fingerprint,
+    ngram_fingerprint,
     normalize,
     num_threads,
     set_num_threads,
@@ -36,17 +44,25 @@ from canonica._core import (
 )
 
 __all__ = [
+    "DEFAULT_CLUSTER_THRESHOLD",
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
     "CanonicaError",
+    "Cluster",
+    "Clustering",
     "Entity",
+    "Join",
     "KnowledgeBase",
     "Match",
     "Mention",
     "REBUILD_SHARE",
     "Resolver",
     "__version__",
+    "cluster",
+    "cluster_frame",
     "countries",
+    "fingerprint",
+    "ngram_fingerprint",
     "normalize",
     "num_threads",
     "set_num_threads",

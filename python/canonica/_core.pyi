@@ -7,6 +7,7 @@ from typing import Any, Protocol, final
 __version__: str
 DEFAULT_THRESHOLD: float
 DEFAULT_MARGIN: float
+DEFAULT_CLUSTER_THRESHOLD: float
 #: The share of a resolver's index that live updates may change before it is rebuilt.
 REBUILD_SHARE: float
 #: The largest file canonica reads (a knowledge base, a saved resolver): 4 GiB.
@@ -247,6 +248,92 @@ class Resolver:
         """A resolver from bytes made by `to_bytes`."""
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
+@final
+class Cluster:
+    """One group of names that mean the same entity."""
+
+    @property
+    def id(self) -> int:
+        """The cluster's number: its position in `Clustering.clusters`, in the order of the
+        clusters' first members."""
+    @property
+    def entity_id(self) -> str:
+        """The id of its entity in `to_knowledge_base()`: the knowledge base's id for names that
+        resolved, otherwise the number as text (`cluster-<number>` should the knowledge base
+        use that number as an id)."""
+    @property
+    def name(self) -> str:
+        """The canonical name: the most frequent spelling, ties to the most complete (more
+        words, then more characters), then to the first seen; for names that resolved, the
+        entity's name."""
+    @property
+    def members(self) -> list[int]:
+        """The positions of the members in the input, in order."""
+    @property
+    def spellings(self) -> list[str]:
+        """The distinct spellings, most frequent first."""
+    def __len__(self) -> int: ...
+
+@final
+class Join:
+    """One step of the evidence that joined two names: `a` met `b` with `score`."""
+
+    @property
+    def a(self) -> str: ...
+    @property
+    def b(self) -> str:
+        """The spelling `a` met, or for names that resolved the entity's name."""
+    @property
+    def score(self) -> float: ...
+    @property
+    def evidence(self) -> str:
+        """Which words met which, as `Match.evidence` tells."""
+
+@final
+class Clustering:
+    """The result of `cluster`: a label per input and the clusters."""
+
+    @property
+    def labels(self) -> list[int | None]:
+        """The cluster of each input (an index into `clusters`); None for None, NaN, "" and
+        names without letters or digits."""
+    @property
+    def clusters(self) -> list[Cluster]:
+        """The clusters, in the order of their first members."""
+    def to_knowledge_base(self) -> KnowledgeBase:
+        """One entity per cluster: id `entity_id`, name the canonical name, the other spellings
+        as aliases; a cluster of names that resolved keeps its entity's record and adds the
+        spellings it did not list."""
+    def explain(self, i: int, j: int) -> list[Join] | None:
+        """Why inputs `i` and `j` are in one cluster: the pairs that joined them, one to the
+        next, each with its score and evidence; None when they are not in one cluster."""
+    def __len__(self) -> int:
+        """The number of clusters."""
+
+def cluster(
+    names: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+    threshold: float | None = None,
+    kb: KnowledgeBase | Resolver | None = None,
+    *,
+    progress: Callable[[int, int], object] | None = None,
+) -> Clustering:
+    """Groups the names that mean the same entity, in parallel with the GIL released.
+
+    `names` is read as `Resolver.resolve_many` reads it (a list or iterable, a pandas or polars
+    Series, an Arrow array). `threshold` (None: DEFAULT_CLUSTER_THRESHOLD) is the least score
+    of a pair of spellings that may join their clusters. With `kb`, names that resolve take
+    their entity and the rest are clustered among themselves. `progress(done, total)` is called
+    about ten times a second with the spellings compared so far; an exception it raises (and
+    Ctrl-C) stops the clustering. The same names give the same labels, whatever the threads."""
+
+def fingerprint(s: str) -> str:
+    """OpenRefine's fingerprint key, byte for byte: case and accents folded, punctuation
+    removed, the words sorted and each kept once."""
+
+def ngram_fingerprint(s: str, n: int = 2) -> str:
+    """OpenRefine's n-gram fingerprint key, byte for byte: the text folded as for
+    `fingerprint`, spaces removed, its distinct n-grams sorted and concatenated."""
+
 def _resolver_from_bytes(data: bytes) -> Resolver: ...
 def _knowledge_base_from_jsonl(jsonl: bytes, checksum: int | None = None) -> KnowledgeBase: ...
 def _entity_from_json(record: str, checksum: int | None = None) -> Entity: ...
@@ -302,9 +389,13 @@ def similarity(a: str, b: str) -> float:
 
 __all__ = [
     "CanonicaError",
+    "Cluster",
+    "Clustering",
+    "DEFAULT_CLUSTER_THRESHOLD",
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
     "Entity",
+    "Join",
     "MAX_FILE_BYTES",
     "MAX_LINE_BYTES",
     "KnowledgeBase",
@@ -326,7 +417,10 @@ __all__ = [
     "_resolver_from_bytes",
     "_set_hooks",
     "_word_similarity",
+    "cluster",
     "countries",
+    "fingerprint",
+    "ngram_fingerprint",
     "normalize",
     "num_threads",
     "set_num_threads",

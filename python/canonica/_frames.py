@@ -3,6 +3,7 @@ polars), registered with the compiled core when the package is imported."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from canonica._core import CanonicaError, Resolver
@@ -58,18 +59,27 @@ def resolve_frame(resolver: Resolver, df: Any, column: str, prefix: str, kind: s
     ids = [m.id if m is not None else None for m in matches]
     names = [m.name if m is not None else None for m in matches]
     scores = [m.score if m is not None else None for m in matches]
-    if module == "pandas":
+    return with_columns(df, [(id_col, ids), (name_col, names)], [(score_col, scores)])
+
+
+def with_columns(
+    df: Any,
+    texts: Sequence[tuple[str, list[str | None]]],
+    numbers: Sequence[tuple[str, list[float | None]]] = (),
+) -> Any:
+    """A copy of a pandas or polars frame with text and float columns appended (None: null)."""
+    if type(df).__module__.split(".")[0] == "pandas":
         import pandas as pd
 
         out = df.copy()
-        out[id_col] = pd.Series(ids, index=df.index, dtype="object")
-        out[name_col] = pd.Series(names, index=df.index, dtype="object")
-        out[score_col] = pd.Series(scores, index=df.index, dtype="float64")
+        for name, values in texts:
+            out[name] = pd.Series(values, index=df.index, dtype="object")
+        for name, numbers_ in numbers:
+            out[name] = pd.Series(numbers_, index=df.index, dtype="float64")
         return out
     import polars as pl
 
     return df.with_columns(
-        pl.Series(id_col, ids, dtype=pl.Utf8),
-        pl.Series(name_col, names, dtype=pl.Utf8),
-        pl.Series(score_col, scores, dtype=pl.Float64),
+        *(pl.Series(name, values, dtype=pl.Utf8) for name, values in texts),
+        *(pl.Series(name, values_, dtype=pl.Float64) for name, values_ in numbers),
     )

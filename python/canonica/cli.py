@@ -5,11 +5,19 @@ Commands:
     canonica resolve [NAMES...] [--kb PATH|countries] [--threshold X] [--kind K]
                      [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
     canonica link [FILE...] [--kb PATH|countries] [--kind K] [--format jsonl|annotated] [-o OUT]
+    canonica cluster [--column COL] [--input FILE] [-o OUT] [--kb-out FILE] [--kb PATH]
+                     [--threshold X] [--prefix P] [--delimiter D]
     canonica normalize [TEXTS...]
+    canonica serve [--kb PATH|countries] [--host H] [--port N] [--threshold X] [--name NAME]
+                   [--reload] ... (an OpenRefine reconciliation service; docs/serve.md)
 
 `resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
 (`--input FILE`, or standard input), or one per line from standard input, and writes every input
 row, unchanged and in order, with `{prefix}id`, `{prefix}name` and `{prefix}score` appended.
+
+`cluster` groups the names of a column that mean the same entity, without a knowledge base, and
+writes every input row with `{prefix}id` and `{prefix}name` (the cluster's canonical name)
+appended; `--kb-out` writes the clusters as a JSON Lines knowledge base for `--kb`.
 
 `normalize` prints the normalized form of each argument, or of each line of standard input.
 
@@ -40,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import canonica
+from canonica import _cluster
 
 __all__ = ["load_resolver", "main"]
 
@@ -252,6 +261,8 @@ def _read_jsonl(lines: Iterable[str], source: str, column: str) -> Table:
             raise CliError(
                 f"{source}, line {number}: malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise CliError(f"{source}, line {number}: JSON nested too deeply") from None
         if not isinstance(record, dict):
             raise CliError(
                 f"{source}, line {number}: expected a JSON object, not {_json_type(record)}"
@@ -321,14 +332,17 @@ def _read_input(args: argparse.Namespace) -> Table:
 class _Progress:
     """A one-line progress bar on standard error, shown only on a terminal."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, label: str = "resolving") -> None:
         self.total = total
+        self.label = label
         self.shown = total > PROGRESS_MIN_ROWS and sys.stderr.isatty()
 
-    def update(self, done: int) -> None:
-        if self.shown:
+    def update(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self.total = total
+        if self.shown and self.total:
             percent = done * 100 // self.total
-            sys.stderr.write(f"\rresolving {percent:3d}% {done}/{self.total}")
+            sys.stderr.write(f"\r{self.label} {percent:3d}% {done}/{self.total}")
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -371,13 +385,28 @@ def _csv_cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _match_cells(match: canonica.Match | None) -> list[str]:
+    """The cells `resolve` appends to a CSV row: id, name, score (empty without a match)."""
+    if match is None:
+        return ["", "", ""]
+    return [match.id, match.name, _format_score(match.score)]
+
+
+def _match_values(match: canonica.Match | None) -> list[Any]:
+    """The values `resolve` adds to a JSON Lines record: id, name, score (null without one)."""
+    if match is None:
+        return [None, None, None]
+    return [match.id, match.name, round(match.score, 4)]
+
+
 def _write_csv(
     out: IO[str],
     table: Table,
-    results: Sequence[canonica.Match | None],
+    cells: Sequence[Sequence[str]],
     added: Sequence[str],
     delimiter: str,
 ) -> None:
+    """Writes every input row with `cells[i]` appended to row i, under the header `added`."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     # The csv module quotes a cell with a line break only when the break is part of the line
     # terminator: a lone carriage return would go out unquoted and split its row in two when
@@ -388,37 +417,31 @@ def _write_csv(
         (quoted if any("\r" in cell for cell in row) else writer).writerow(row)
 
     write_row([*table.columns, *added])
-    for index, match in enumerate(results):
+    for index, extra in enumerate(cells):
         if table.records is not None:
             record = table.records[index]
             row = [_csv_cell(record.get(column)) for column in table.columns]
         else:
             row = list(table.rows[index])
-        if match is None:
-            row += ["", "", ""]
-        else:
-            row += [match.id, match.name, _format_score(match.score)]
-        write_row(row)
+        write_row([*row, *extra])
 
 
 def _write_jsonl(
-    out: IO[str], table: Table, results: Sequence[canonica.Match | None], added: Sequence[str]
+    out: IO[str], table: Table, values: Sequence[Sequence[Any]], added: Sequence[str]
 ) -> None:
+    """Writes every input row as a JSON object with the keys `added` set to `values[i]`."""
     if table.records is None and len(set(table.columns)) != len(table.columns):
         duplicated = sorted({c for c in table.columns if table.columns.count(c) > 1})
         raise CliError(
             f"cannot write JSON Lines: the input has duplicate columns {', '.join(duplicated)}"
         )
-    id_key, name_key, score_key = added
-    for index, match in enumerate(results):
+    for index, extra in enumerate(values):
         record: dict[str, Any]
         if table.records is not None:
             record = dict(table.records[index])
         else:
             record = dict(zip(table.columns, table.rows[index], strict=True))
-        record[id_key] = None if match is None else match.id
-        record[name_key] = None if match is None else match.name
-        record[score_key] = None if match is None else round(match.score, 4)
+        record.update(zip(added, extra, strict=True))
         out.write(json.dumps(record, ensure_ascii=False))
         out.write("\n")
 
@@ -508,10 +531,49 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
     def write(out: IO[str]) -> None:
         if output_format == "jsonl":
-            _write_jsonl(out, table, results, added)
+            _write_jsonl(out, table, [_match_values(m) for m in results], added)
         else:
-            _write_csv(out, table, results, added, delimiter)
+            _write_csv(out, table, [_match_cells(m) for m in results], added, delimiter)
 
+    _emit(args.output, write)
+    return 0
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    prefix: str = args.prefix
+    added = [f"{prefix}id", f"{prefix}name"]
+    kb = None if args.kb is None else load_resolver(args.kb, None)
+    args.names = []
+    table = _read_input(args)
+    collisions = [column for column in added if column in table.columns]
+    if collisions:
+        raise CliError(
+            f"the input already has a column named {collisions[0]!r}; choose a prefix for the "
+            "added columns, e.g. --prefix group_"
+        )
+    progress = _Progress(len(table.names), "clustering")
+    try:
+        progress.update(0)
+        clustering = canonica.cluster(
+            table.names, threshold=args.threshold, kb=kb, progress=progress.update
+        )
+    finally:
+        progress.close()
+    ids, names = _cluster.cluster_columns(clustering)
+    output_format, delimiter = _output_format(args, table)
+
+    def write(out: IO[str]) -> None:
+        if output_format == "jsonl":
+            _write_jsonl(out, table, list(zip(ids, names, strict=True)), added)
+        else:
+            cells = [[i or "", n or ""] for i, n in zip(ids, names, strict=True)]
+            _write_csv(out, table, cells, added, delimiter)
+
+    if args.kb_out is not None:
+        knowledge_base = clustering.to_knowledge_base()
+        _write_atomically(
+            args.kb_out, lambda out: _cluster.write_knowledge_base(out, knowledge_base)
+        )
     _emit(args.output, write)
     return 0
 
@@ -574,6 +636,39 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
         sys.stdout.write(canonica.normalize(text))
         sys.stdout.write("\n")
     sys.stdout.flush()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from canonica import serve
+    except ImportError as exc:
+        raise CliError(
+            f"serve needs Starlette and uvicorn ({exc}); install them with "
+            "pip install 'canonica[serve]'"
+        ) from None
+    builtin = args.kb == BUILTIN_COUNTRIES and not os.path.exists(args.kb)
+    if args.reload and builtin:
+        raise CliError("--reload watches a knowledge-base file; the built-in countries has none")
+    settings = serve.Settings(
+        name=args.name or f"canonica: {os.path.basename(args.kb)}",
+        identifier_space=args.identifier_space,
+        schema_space=args.schema_space,
+        batch_size=args.batch_size,
+    )
+
+    def build() -> serve.Service:
+        return serve.Service(load_resolver(args.kb, args.threshold), settings)
+
+    serve.run(
+        build,
+        host=args.host,
+        port=args.port,
+        watch=None if builtin else args.kb,
+        reload=args.reload,
+        reload_interval=args.reload_interval,
+        access_log=args.access_log,
+    )
     return 0
 
 
@@ -784,6 +879,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     update.set_defaults(func=_cmd_update)
 
+    cluster = commands.add_parser(
+        "cluster",
+        help="group the names of a column that mean the same entity, without a knowledge base",
+        description=(
+            "Cluster the names in the column COL of a CSV, TSV or JSON Lines table (--input "
+            "FILE or standard input), or one name per line. Every input row is written, "
+            "unchanged and in order, with PREFIXid (the cluster's id) and PREFIXname (its "
+            "canonical name: the most frequent spelling) appended, empty for an empty name."
+        ),
+    )
+    cluster.add_argument(
+        "--column", metavar="COL", help="read a table and cluster the names in this column"
+    )
+    cluster.add_argument(
+        "--input",
+        metavar="FILE",
+        help=(
+            "the table to read (default: standard input); its format follows the extension, "
+            "as for resolve. Without --column, a file of one name per line"
+        ),
+    )
+    cluster.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="write here (atomically) instead of standard output; .jsonl/.ndjson: JSON Lines",
+    )
+    cluster.add_argument(
+        "--kb-out",
+        metavar="FILE",
+        help="also write the clusters as a JSON Lines knowledge base (atomically)",
+    )
+    cluster.add_argument(
+        "--kb",
+        metavar="PATH",
+        help="names that resolve against this knowledge base take its ids (as for resolve)",
+    )
+    cluster.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help=(
+            "least score of two spellings that may join their clusters, in [0, 1] (default "
+            f"{canonica.DEFAULT_CLUSTER_THRESHOLD})"
+        ),
+    )
+    cluster.add_argument(
+        "--prefix",
+        default="cluster_",
+        metavar="P",
+        help="prefix of the added column names (default cluster_)",
+    )
+    cluster.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        metavar="D",
+        help="field delimiter of CSV input and output (default: , or tab for .tsv)",
+    )
+    cluster.set_defaults(func=_cmd_cluster)
+
     normalize = commands.add_parser(
         "normalize",
         help="print the normalized form of texts",
@@ -791,7 +947,107 @@ def build_parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument("texts", nargs="*", metavar="TEXTS", help="texts to normalize")
     normalize.set_defaults(func=_cmd_normalize)
+    _add_serve_parser(commands)
     return parser
+
+
+def _positive(kind: type[int] | type[float], low: float) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {value!r}") from None
+        if not number >= low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not {value!r}")
+    return int(value)
+
+
+def _add_serve_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve a knowledge base to OpenRefine (Reconciliation API 0.2)",
+        description=(
+            "Serve the knowledge base as an OpenRefine reconciliation service (Reconciliation "
+            "Service API 0.2) at http://HOST:PORT/reconcile, printed on standard output, until "
+            "Ctrl-C or SIGTERM. Needs the serve extra: pip install 'canonica[serve]'. "
+            "docs/serve.md describes the endpoints and limits."
+        ),
+    )
+    serve.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="port to listen on (default 8000; 0: any free one)",
+    )
+    serve.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="X",
+        help=(
+            "lowest score of a match (match: true in results, auto-matched by OpenRefine), in "
+            f"[0, 1] (default {canonica.DEFAULT_THRESHOLD})"
+        ),
+    )
+    serve.add_argument(
+        "--name", help="the service's name in OpenRefine (default: canonica: <kb file name>)"
+    )
+    serve.add_argument(
+        "--identifier-space",
+        metavar="URI",
+        help="the manifest's identifierSpace (default: the service's /reconcile/entity/ URL)",
+    )
+    serve.add_argument(
+        "--schema-space",
+        metavar="URI",
+        help="the manifest's schemaSpace (default: the service's /reconcile/type/ URL)",
+    )
+    serve.add_argument(
+        "--batch-size",
+        type=_positive(int, 1),
+        default=50,
+        metavar="N",
+        help="most queries per batch, announced in the manifest; larger batches get 413 "
+        "(default 50)",
+    )
+    serve.add_argument(
+        "--reload",
+        action="store_true",
+        help=(
+            "rebuild the service when the knowledge-base file changes, or on SIGHUP, without "
+            "dropping requests"
+        ),
+    )
+    serve.add_argument(
+        "--reload-interval",
+        type=_positive(float, 0.1),
+        default=2.0,
+        metavar="SECONDS",
+        help="how often --reload looks at the file (default 2)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request on standard error"
+    )
+    serve.set_defaults(func=_cmd_serve)
 
 
 def _check_resolve_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -801,6 +1057,13 @@ def _check_resolve_usage(parser: argparse.ArgumentParser, args: argparse.Namespa
         lowered = args.input.lower()
         if lowered.endswith((".csv", ".tsv", *_JSONL_EXTENSIONS)):
             parser.error(f"resolve: --column is required to read the table {args.input}")
+
+
+def _check_cluster_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.column is None and args.input is not None:
+        lowered = args.input.lower()
+        if lowered.endswith((".csv", ".tsv", *_JSONL_EXTENSIONS)):
+            parser.error(f"cluster: --column is required to read the table {args.input}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -832,6 +1095,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "resolve":
             _check_resolve_usage(parser, args)
+        if args.command == "cluster":
+            _check_cluster_usage(parser, args)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     command: Callable[[argparse.Namespace], int] = args.func

@@ -233,6 +233,29 @@ impl State {
             .collect()
     }
 
+    /// The entities `name` scores at least `min_score` against, best first, as their slots with
+    /// the score: what clustering compares a spelling with.
+    pub(crate) fn scored_entities(&self, name: &str, min_score: f32) -> Vec<(u32, f32)> {
+        let Some(Ranking { ranked, .. }) = self.rank(name, None, min_score, false) else {
+            return Vec::new();
+        };
+        ranked
+            .iter()
+            .take_while(|b| b.score >= min_score)
+            .map(|b| (self.index.alias(b.alias).entity, b.score))
+            .collect()
+    }
+
+    /// How `name` matches the entity in slot `entity`, with its evidence; `None` when it does
+    /// not come near.
+    pub(crate) fn match_entity(&self, name: &str, entity: u32) -> Option<Match> {
+        let Ranking { query, ranked } = self.rank(name, None, CANDIDATES_MIN_SCORE, false)?;
+        let best = ranked
+            .iter()
+            .find(|b| self.index.alias(b.alias).entity == entity)?;
+        self.to_match(&query, best)
+    }
+
     /// The entity a match is of; only live entities are offered (see `Found::offer`).
     fn entity(&self, best: &Best) -> Option<&Entity> {
         self.kb.at(self.index.alias(best.alias).entity)

@@ -1,12 +1,15 @@
 //! Python arguments to core values: paths, texts, optional names, numbers and flags, each
 //! refused with a `CanonicaError` that names the argument; and Python values to JSON and back,
-//! for entity records and their data.
+//! for entity records and their data; the names of a batch, read from any of the inputs the
+//! batch methods take.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use crate::errors::error;
+use crate::arrow::ArrowNames;
+use crate::errors::{error, guard};
+use crate::hooks;
 use crate::signals::{check_every, refuse};
 
 /// A file path from a `str` or `os.PathLike`, or a `CanonicaError` naming the wrong type.
@@ -267,4 +270,37 @@ pub(crate) fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'
             dict.into_any()
         }
     })
+}
+
+/// The names of `names` as `resolve_many` and `cluster` read them, given to `f`: a data frame's
+/// column through the package's hook, an Arrow array in place, any other iterable item by item
+/// (None, NaN and "" are no name).
+pub(crate) fn with_names<R>(
+    py: Python<'_>,
+    names: &Bound<'_, PyAny>,
+    f: impl FnOnce(&[Option<&str>]) -> PyResult<R>,
+) -> PyResult<R> {
+    if names.is_instance_of::<PyString>() {
+        return Err(error(
+            "names must be a list of strings, not a single string",
+        ));
+    }
+    let names = &hooks::names(py, names)?;
+    if let Some(source) = ArrowNames::from_py(names)? {
+        let source = source.map_err(error)?;
+        let texts = guard(|| source.texts())?.map_err(error)?;
+        return f(&texts);
+    }
+    let iter = names.try_iter().map_err(|err| {
+        refuse(py, err, || {
+            format!("names must be iterable, not {}", type_name(names))
+        })
+    })?;
+    let mut owned: Vec<Option<String>> = Vec::new();
+    for (i, item) in iter.enumerate() {
+        check_every(py, i + 1)?;
+        owned.push(optional_text(&item?, &format!("name {}", i + 1))?);
+    }
+    let texts: Vec<Option<&str>> = owned.iter().map(Option::as_deref).collect();
+    f(&texts)
 }

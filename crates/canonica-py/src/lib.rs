@@ -5,6 +5,7 @@
 //! the matching rules for one word or name that the project's scripts use.
 
 mod arrow;
+mod cluster;
 mod convert;
 mod errors;
 mod fork;
@@ -41,6 +42,16 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::PyMatch>()?;
     m.add_class::<resolver::PyResolver>()?;
     m.add_class::<results::PyMention>()?;
+    m.add(
+        "DEFAULT_CLUSTER_THRESHOLD",
+        canonica::DEFAULT_CLUSTER_THRESHOLD,
+    )?;
+    m.add_class::<cluster::PyClustering>()?;
+    m.add_class::<cluster::PyCluster>()?;
+    m.add_class::<cluster::PyJoin>()?;
+    m.add_function(wrap_pyfunction!(cluster::cluster, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster::ngram_fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(functions::normalize, m)?)?;
     m.add_function(wrap_pyfunction!(functions::similarity, m)?)?;
     m.add_function(wrap_pyfunction!(functions::countries, m)?)?;

@@ -5,10 +5,9 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use crate::arrow::ArrowNames;
 use crate::convert::{
-    bytes_of, kind_of, optional_text, path_of, str_of, text_of, type_name, unit_of, Fuzzy, Limit,
-    Overlapping,
+    bytes_of, kind_of, optional_text, path_of, str_of, text_of, type_name, unit_of, with_names,
+    Fuzzy, Limit, Overlapping,
 };
 use crate::errors::{error, guard, run_detached};
 use crate::hooks;
@@ -26,6 +25,13 @@ pub(crate) const LONG_TEXT: usize = 1 << 16;
 #[pyclass(module = "canonica._core", frozen, name = "Resolver")]
 pub(crate) struct PyResolver {
     inner: canonica::Resolver,
+}
+
+impl PyResolver {
+    /// The core resolver, for the other bindings (clustering against a knowledge base).
+    pub(crate) fn core(&self) -> &canonica::Resolver {
+        &self.inner
+    }
 }
 
 #[pymethods]
@@ -127,38 +133,13 @@ impl PyResolver {
         kind: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let kind_text = kind_of(kind)?;
-        if names.is_instance_of::<PyString>() {
-            return Err(error(
-                "names must be a list of strings, not a single string",
-            ));
-        }
-        // Data frames' columns as the package's hook reads them; anything else as it is.
-        let names = &hooks::names(py, names)?;
         use_worker_default(py)?;
-        if let Some(source) = ArrowNames::from_py(names)? {
-            let source = source.map_err(error)?;
-            let texts = guard(|| source.texts())?.map_err(error)?;
-            let found = signals::run(py, || {
+        let found = with_names(py, names, |texts| {
+            signals::run(py, || {
                 Ok(self
                     .inner
-                    .resolve_many_optional(&texts, kind_text.as_deref()))
-            })?;
-            return wrap_matches(py, found);
-        }
-        let mut texts: Vec<Option<String>> = Vec::new();
-        let iter = names.try_iter().map_err(|err| {
-            refuse(py, err, || {
-                format!("names must be iterable, not {}", type_name(names))
+                    .resolve_many_optional(texts, kind_text.as_deref()))
             })
-        })?;
-        for (i, item) in iter.enumerate() {
-            check_every(py, i + 1)?;
-            texts.push(optional_text(&item?, &format!("name {}", i + 1))?);
-        }
-        let found = signals::run(py, || {
-            Ok(self
-                .inner
-                .resolve_many_optional(&texts, kind_text.as_deref()))
         })?;
         wrap_matches(py, found)
     }
