@@ -51,10 +51,21 @@ def resolve_frame(resolver: Resolver, df: Any, column: str, prefix: str, kind: s
         raise CanonicaError(
             f"resolve_frame takes a pandas or polars DataFrame, not {type(df).__name__}"
         )
-    columns = [str(c) for c in df.columns]
-    if column not in columns:
-        raise CanonicaError(f"the frame has no column {column!r} (columns: {', '.join(columns)})")
-    id_col, name_col, score_col = _output_columns(columns, prefix)
+    labels = list(df.columns)
+    if getattr(df.columns, "nlevels", 1) > 1:
+        raise CanonicaError(
+            f"the column {column!r}: resolve_frame needs one level of column labels, not a "
+            f"MultiIndex of {df.columns.nlevels}; flatten it first (for example "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns])"
+        )
+    # Labels are compared as they are: the string "0" is not the column labelled 0.
+    found = sum(1 for label in labels if isinstance(label, str) and label == column)
+    if found == 0:
+        listed = ", ".join(repr(label) for label in labels)
+        raise CanonicaError(f"the frame has no column {column!r} (columns: {listed})")
+    if found > 1:
+        raise CanonicaError(f"the frame has {found} columns named {column!r}; rename all but one")
+    id_col, name_col, score_col = _output_columns([str(c) for c in labels], prefix)
     matches = resolver.resolve_many(df[column], kind=kind)
     ids = [m.id if m is not None else None for m in matches]
     names = [m.name if m is not None else None for m in matches]

@@ -52,7 +52,8 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// True for the values data frames use for "missing": None, NaN, pandas.NA, NaT.
+/// True for the values data frames use for "missing": None, NaN (of any float type, numpy's
+/// `float32` too), pandas.NA, pandas' and numpy's NaT.
 pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
     if obj.is_none() {
         return true;
@@ -60,7 +61,18 @@ pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
     if let Ok(f) = obj.cast::<PyFloat>() {
         return f.value().is_nan();
     }
-    matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+    if matches!(type_name(obj).as_str(), "NAType" | "NaTType") {
+        return true;
+    }
+    // numpy's scalars that are not Python floats (float16, float32, longdouble, datetime64,
+    // timedelta64): NaN and NaT are the values unequal to themselves.
+    let numpy = obj
+        .get_type()
+        .module()
+        .is_ok_and(|m| m.to_str().is_ok_and(|m| m == "numpy"));
+    numpy
+        && type_name(obj) != "ndarray"
+        && obj.ne(obj).unwrap_or(false)
 }
 
 /// An optional name: `None`, NaN, pandas.NA and "" are no name.
