@@ -1243,3 +1243,87 @@ def test_numpy_missing_values_are_none(seed_resolver: canonica.Resolver) -> None
     for value in (np.float32(1.5), np.datetime64("2020-01-01"), np.array([np.nan])):
         with pytest.raises(canonica.CanonicaError, match="must be a string"):
             seed_resolver.resolve(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Streams: closed standard streams, and JSON Lines that stays valid JSON
+
+CLOSED_STREAM_RUNS = [
+    ("stdout", ["normalize", "Kazakhstan"]),
+    ("stdout", ["resolve", "--kb", "countries", "Kazakhstan"]),
+    ("stdout", ["link", "{file}"]),
+    ("stdin", ["normalize"]),
+    ("stdin", ["resolve", "--kb", "countries"]),
+    ("stdin", ["resolve", "--kb", "countries", "--column", "name"]),
+    ("stdin", ["link"]),
+    ("stdin", ["cluster"]),
+]
+
+
+@pytest.mark.parametrize(("closed", "arguments"), CLOSED_STREAM_RUNS, ids=repr)
+def test_closed_standard_streams_give_a_one_line_error(
+    tmp_path: Path, closed: str, arguments: list[str]
+) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("Kazakhstan and the UAE\n")
+    arguments = [a.replace("{file}", str(text)) for a in arguments]
+    fd = 1 if closed == "stdout" else 0
+    out = subprocess.run(
+        [sys.executable, "-m", "canonica", *arguments],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # The child starts with the stream closed, as `canonica ... >&-` runs it.
+        preexec_fn=lambda: os.close(fd),
+        timeout=120,
+        cwd=ROOT,
+    )
+    err = out.stderr.decode()
+    assert out.returncode == 1, err
+    assert err == f"canonica: error: {err.split(': ', 2)[2]}" and err.count("\n") == 1, err
+    assert f"standard {'output' if closed == 'stdout' else 'input'} is closed" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('{"who": "UAE", "x": NaN}', "NaN is not a JSON number"),
+        ('{"who": "UAE", "x": -Infinity}', "-Infinity is not a JSON number"),
+        ('{"who": "UAE", "x": 1e400}', "too large"),
+        ('{"who": "UAE", "x": [1, {"y": 2, "y": 3}]}', "field 'y': the key 'y' is given twice"),
+        ('{"who": "UAE", "who": "Tokayev"}', "field 'who': the key 'who' is given twice"),
+    ],
+    ids=["nan", "infinity", "overflow", "nested-duplicate", "duplicate-name"],
+)
+def test_jsonl_input_that_would_not_come_out_as_valid_json_is_an_error(
+    tmp_path: Path, line: str, words: str
+) -> None:
+    table = tmp_path / "in.jsonl"
+    table.write_text('{"who": "Kazakhstan", "x": 1.5}\n' + line + "\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "canonica", "resolve", "--kb", "countries"]
+        + ["--column", "who", "--input", str(table)],
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    err = out.stderr.decode()
+    assert out.returncode == 1, err
+    assert f"{table}, line 2" in err and words in err, err
+    assert out.stdout == b""
+
+
+def test_jsonl_output_keeps_large_numbers_exactly(tmp_path: Path) -> None:
+    table = tmp_path / "in.jsonl"
+    table.write_text('{"who": "UAE", "big": 123456789012345678901234567890, "f": 1e308}\n')
+    out = subprocess.run(
+        [sys.executable, "-m", "canonica", "resolve", "--kb", "countries"]
+        + ["--column", "who", "--input", str(table)],
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the output"))
+    assert record["big"] == 123456789012345678901234567890 and record["f"] == 1e308
+    assert record["id"] == "AE"
