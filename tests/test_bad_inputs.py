@@ -17,6 +17,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1327,3 +1328,228 @@ def test_jsonl_output_keeps_large_numbers_exactly(tmp_path: Path) -> None:
     record = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the output"))
     assert record["big"] == 123456789012345678901234567890 and record["f"] == 1e308
     assert record["id"] == "AE"
+
+
+# --------------------------------------------------------------------------------------------
+# Saving: one complete file whoever saves at once, with the mode of the file it replaces
+
+CONCURRENT_SAVES = textwrap.dedent(
+    """
+    import sys, canonica
+    path, n = sys.argv[1], int(sys.argv[2])
+    rows = [{"id": f"e{i}", "name": f"Name {i} Surname{n}"} for i in range(2000 + n)]
+    r = canonica.Resolver(canonica.KnowledgeBase.from_records(rows))
+    for _ in range(15):
+        r.save(path)
+    """
+)
+
+
+def test_concurrent_saves_leave_one_complete_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.canonica"
+    sizes = {0, 1, 2}  # each writer saves a knowledge base of its own size
+    writers = [
+        subprocess.Popen([sys.executable, "-c", CONCURRENT_SAVES, str(path), str(n)]) for n in sizes
+    ]
+    rows = [{"id": f"t{i}", "name": f"Thread {i}"} for i in range(500)]
+    mine = canonica.Resolver(canonica.KnowledgeBase.from_records(rows))
+    failures: list[BaseException] = []
+    loaded: list[int] = []
+
+    def save() -> None:
+        for _ in range(15):
+            try:
+                mine.save(path)
+            except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+                failures.append(exc)
+
+    def load() -> None:
+        for _ in range(40):
+            try:
+                loaded.append(len(canonica.Resolver.load(path)))
+            except canonica.CanonicaError as exc:
+                if "No such file" not in str(exc):  # before the first save
+                    failures.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(3)] + [threading.Thread(target=load)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w in writers:
+        assert w.wait(timeout=300) == 0
+    assert failures == []
+    assert set(loaded) <= {500} | {2000 + n for n in sizes}
+    assert len(canonica.Resolver.load(path)) in {500} | {2000 + n for n in sizes}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.canonica"], "no temporary file is left"
+
+
+def test_a_save_keeps_the_mode_of_the_file_it_replaces(
+    tmp_path: Path, seed_resolver: canonica.Resolver
+) -> None:
+    path = tmp_path / "r.canonica"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o640)
+    seed_resolver.save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    previous = os.umask(0o027)
+    try:
+        seed_resolver.save(tmp_path / "new.canonica")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.canonica").st_mode) == 0o640  # 0o666 & ~0o027
+    # Through a symbolic link: the file it points to is replaced, the link stays.
+    link = tmp_path / "link.canonica"
+    link.symlink_to(path)
+    seed_resolver.save(link)
+    assert link.is_symlink() and len(canonica.Resolver.load(path)) == len(seed_resolver)
+
+
+def test_a_save_never_writes_through_a_planted_link(
+    tmp_path: Path, seed_resolver: canonica.Resolver
+) -> None:
+    # Names another user could guess for the temporary file, each a link to a victim file.
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    for name in (".r.canonica.tmp", "r.canonica.tmp", ".r.canonica.0.tmp", "r.canonica~"):
+        (tmp_path / name).symlink_to(victim)
+    for _ in range(20):
+        seed_resolver.save(tmp_path / "r.canonica")
+    assert victim.read_bytes() == b"precious"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(
+        [
+            ".r.canonica.0.tmp",
+            ".r.canonica.tmp",
+            "r.canonica",
+            "r.canonica.tmp",
+            "r.canonica~",
+            "victim",
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Pickles are checked: no flipped byte loads with changed content
+
+
+def _pickled_objects() -> list[Any]:
+    kb = canonica.KnowledgeBase.from_records(
+        [{"id": "KZ", "name": "Kazakhstan", "aliases": ["Qazaqstan"], "kind": "country", "pop": 20}]
+    )
+    r = canonica.Resolver(kb)
+    return [kb, kb["KZ"], r.resolve("Qazaqstan"), r.link("She flew to Kazakhstan.")[0]]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, canonica.KnowledgeBase):
+        return isinstance(b, canonica.KnowledgeBase) and list(a) == list(b)
+    return bool(type(a) is type(b) and a == b)
+
+
+@pytest.mark.parametrize("index", range(4), ids=["KnowledgeBase", "Entity", "Match", "Mention"])
+def test_every_flipped_byte_of_a_pickle_is_an_error_or_changes_nothing(index: int) -> None:
+    obj = _pickled_objects()[index]
+    data = pickle.dumps(obj)
+    assert _same(pickle.loads(data), obj)
+    changed = []
+    for i in range(len(data)):
+        for bit in (0x01, 0x20, 0x80):
+            flipped = bytearray(data)
+            flipped[i] ^= bit
+            try:
+                loaded = pickle.loads(bytes(flipped))
+            except Exception:  # noqa: BLE001 - pickle's own errors too: anything but a load
+                continue
+            if not _same(loaded, obj):
+                changed.append((i, bit, loaded))
+    assert changed == []
+
+
+# States with a valid checksum (none) but inconsistent content, as a hand-made pickle holds.
+INCONSISTENT_STATES: list[tuple[str, Any]] = [
+    ("_match_from_state", ("KZ", "Kazakhstan", 1.5, "KZ", None, "exact", "")),
+    ("_match_from_state", ("KZ", "Kazakhstan", -0.1, "KZ", None, "exact", "")),
+    ("_match_from_state", ("KZ", "Kazakhstan", float("nan"), "KZ", None, "exact", "")),
+    ("_match_from_state", ("", "Kazakhstan", 1.0, "KZ", None, "exact", "")),
+    ("_match_from_state", ("KZ", "Kazakhstan", 1.0, "KZ", " ", "exact", "")),
+    ("_mention_from_state", (5, 2, "Kaz", 1.0, "KZ", "Kazakhstan", None)),
+    ("_mention_from_state", (0, 10, "Kazakhstan!", 1.0, "KZ", "Kazakhstan", None)),
+    ("_mention_from_state", (0, 10, "Kazakhstan", 2.0, "KZ", "Kazakhstan", None)),
+    ("_mention_from_state", (0, 10, "Kazakhstan", 1.0, "", "Kazakhstan", None)),
+]
+
+
+@pytest.mark.parametrize(("rebuild", "state"), INCONSISTENT_STATES, ids=repr)
+def test_inconsistent_pickled_states_are_errors(rebuild: str, state: Any) -> None:
+    with pytest.raises(canonica.CanonicaError, match="not a pickled"):
+        getattr(canonica._core, rebuild)(state)
+
+
+def test_a_pickle_whose_checksum_does_not_match_is_an_error() -> None:
+    for obj in _pickled_objects():
+        rebuild, args = obj.__reduce__()
+        with pytest.raises(canonica.CanonicaError, match="checksum"):
+            rebuild(args[0], args[1] ^ 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Forking while other threads work never leaves the child deadlocked
+
+FORK_WHILE_BUSY = textwrap.dedent(
+    """
+    import itertools, os, pickle, sys, threading, canonica
+    rows = [{"id": f"e{i}", "name": f"Name {i}"} for i in range(2000)]
+    kb = canonica.KnowledgeBase.from_records(rows)
+    small = canonica.KnowledgeBase.from_records(rows[:50])
+    r = canonica.Resolver(kb)
+    stop = threading.Event()
+    added = itertools.count()
+
+    def busy(work):
+        while not stop.is_set():
+            work()
+
+    def add():
+        # Writes to a knowledge base of its own, started again when it reaches 300 entities.
+        global small
+        if len(small) >= 300:
+            small = canonica.KnowledgeBase.from_records(rows[:50])
+        small.add(f"x{next(added)}", "Added Name")
+
+    works = [
+        lambda: pickle.dumps(kb),
+        lambda: (len(kb), kb["e5"], "e7" in kb, kb.entities()),
+        lambda: canonica.Resolver(small),
+        lambda: r.resolve_many(["Name 5", "Name 77"] * 200),
+        add,
+    ]
+    threads = [threading.Thread(target=busy, args=(w,)) for w in works]
+    for t in threads:
+        t.start()
+    for i in range(int(sys.argv[1])):
+        pid = os.fork()
+        if pid == 0:
+            # The child: every lock the parent's threads held is free here.
+            ok = len(pickle.loads(pickle.dumps(kb))) == 2000 and r.resolve("Name 5") is not None
+            small.add("child", "Child Name")
+            ok = ok and len(canonica.Resolver(small).resolve_many(["Child Name"] * 100)) == 100
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+    stop.set()
+    for t in threads:
+        t.join()
+    print("ok")
+    """
+)
+
+
+def test_forking_while_threads_pickle_and_read_knowledge_bases() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_WHILE_BUSY, "30"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]

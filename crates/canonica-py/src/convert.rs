@@ -70,9 +70,7 @@ pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
         .get_type()
         .module()
         .is_ok_and(|m| m.to_str().is_ok_and(|m| m == "numpy"));
-    numpy
-        && type_name(obj) != "ndarray"
-        && obj.ne(obj).unwrap_or(false)
+    numpy && type_name(obj) != "ndarray" && obj.ne(obj).unwrap_or(false)
 }
 
 /// An optional name: `None`, NaN, pandas.NA and "" are no name.

@@ -24,15 +24,21 @@ fn live() -> MutexGuard<'static, Vec<Weak<RwLock<canonica::KnowledgeBase>>>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A knowledge base's lock, known to the fork hooks.
+/// A knowledge base's lock, known to the fork hooks. The list of live ones is locked with the
+/// GIL released: a fork holds that lock while it waits for the GIL.
 pub(crate) fn register(kb: canonica::KnowledgeBase) -> KbLock {
     let lock = Arc::new(RwLock::new(kb));
-    let mut live = live();
-    // Now and then, forget the knowledge bases that were dropped.
-    if live.len() >= 64 && live.len().is_power_of_two() {
-        live.retain(|w| w.strong_count() > 0);
-    }
-    live.push(Arc::downgrade(&lock));
+    let weak = Arc::downgrade(&lock);
+    Python::attach(|py| {
+        py.detach(|| {
+            let mut live = live();
+            // Now and then, forget the knowledge bases that were dropped.
+            if live.len() >= 64 && live.len().is_power_of_two() {
+                live.retain(|w| w.strong_count() > 0);
+            }
+            live.push(weak);
+        })
+    });
     lock
 }
 
