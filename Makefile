@@ -18,13 +18,21 @@ $(VENV)/bin/python:
 dev: $(VENV)/bin/python ## Install canonica in editable mode with the test tools into .venv
 	$(PY) -m pip install --quiet -e ".[test]"
 
+.PHONY: dev-engines
+dev-engines: dev ## Also install Spark, Dask and Ray for the tests marked `engines` (about 1.5 GB)
+	$(PY) -m pip install --quiet -e ".[test,engines]"
+
+.PHONY: dev-docs
+dev-docs: dev ## Also install mkdocs and mkdocstrings for `make docs`
+	$(PY) -m pip install --quiet -e ".[test,docs]"
+
 .PHONY: lint
 lint: dev ## cargo fmt --check, clippy and rustdoc -D warnings, ruff, mypy
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --package canonica
-	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz
-	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz
+	$(VENV)/bin/ruff check python tests benchmarks scripts fuzz backend
+	$(VENV)/bin/ruff format --check python tests benchmarks scripts fuzz backend
 	$(VENV)/bin/mypy python/canonica
 
 .PHONY: test-rust
@@ -32,12 +40,25 @@ test-rust: ## Rust unit, integration and doc tests
 	cargo test
 
 .PHONY: test-python
-test-python: dev ## pytest and stub check (stubs must match the compiled module)
+test-python: dev-engines ## pytest (the engines' tests included) and stub check (stubs must match the compiled module)
 	$(PY) -m mypy.stubtest canonica._core
-	$(PY) -m pytest -q
+	CANONICA_TEST_ENGINES=1 $(PY) -m pytest -q
+
+.PHONY: test-fast
+test-fast: dev ## stub check and pytest without the Spark, Dask and Ray tests (no engines installed)
+	$(PY) -m mypy.stubtest canonica._core
+	$(PY) -m pytest -q -m "not engines"
+
+.PHONY: docs
+docs: dev-docs ## Build the documentation site into site/ (offline; warnings are errors)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+.PHONY: wheel-check
+wheel-check: $(VENV)/bin/python ## Build the abi3 wheel (into dist/), install and run it where no Rust toolchain is
+	scripts/check_wheel.sh $(PY)
 
 .PHONY: test
-test: lint test-rust test-python ## Everything CI runs
+test: lint test-rust test-python docs wheel-check ## Everything CI runs
 
 .PHONY: run-example
 run-example: dev ## Resolve the example mentions against the seed knowledge base
@@ -91,4 +112,4 @@ bench-micro: ## Criterion micro-benchmarks of normalize and a single resolve
 .PHONY: clean
 clean: ## Remove build products and the virtual environment
 	cargo clean
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site dist

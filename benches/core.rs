@@ -39,9 +39,7 @@ fn bench_resolve(c: &mut Criterion) {
         ),
         ("seed/romanization", &seed, "Tokajew"),
     ] {
-        group.bench_function(label, |b| {
-            b.iter(|| resolver.resolve(black_box(name), None))
-        });
+        group.bench_function(label, |b| b.iter(|| resolver.resolve(black_box(name))));
     }
     group.finish();
 }

@@ -9,10 +9,10 @@
 //! ```
 //! let resolver = canonica::Resolver::new(canonica::countries())?;
 //! for name in ["U.A.E.", "Kazakh", "Republic of Kazakhstan", "Қазақстан"] {
-//!     assert!(resolver.resolve(name, None).is_some(), "{name}");
+//!     assert!(resolver.resolve(name).is_some(), "{name}");
 //! }
-//! assert_eq!(resolver.resolve("Emirati", None).unwrap().id, "AE");
-//! assert!(resolver.resolve("Congo", None).is_none());
+//! assert_eq!(resolver.resolve("Emirati").unwrap().id, "AE");
+//! assert!(resolver.resolve("Congo").is_none());
 //! # Ok::<(), canonica::Error>(())
 //! ```
 

@@ -49,16 +49,20 @@ fn describe(file_type: &fs::FileType) -> &'static str {
     "not a regular file"
 }
 
+/// The error for a file that is not a regular file: for a directory, the one the operating
+/// system gives for reading one (`IsADirectory`), so that it is the same on every platform.
 fn not_regular(path: &Path, file_type: &fs::FileType) -> Error {
-    Error::new(
-        ErrorKind::Io,
-        format!(
-            "{}, not a regular file: canonica reads and writes regular files only, since \
-             anything else may never end",
-            describe(file_type)
-        ),
-    )
-    .in_file(path)
+    let kind = if file_type.is_dir() {
+        io::ErrorKind::IsADirectory
+    } else {
+        io::ErrorKind::InvalidInput
+    };
+    let message = format!(
+        "{}, not a regular file: canonica reads and writes regular files only, since \
+         anything else may never end",
+        describe(file_type)
+    );
+    Error::io(path, io::Error::new(kind, message))
 }
 
 fn too_large(path: &Path) -> Error {
@@ -137,7 +141,7 @@ pub(crate) fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> Result
     let n = reader
         .take(MAX_LINE_BYTES as u64 + 1)
         .read_until(b'\n', line)
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+        .map_err(Error::io_error)?;
     if line.len() > MAX_LINE_BYTES {
         return Err(line_too_long());
     }

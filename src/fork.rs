@@ -93,7 +93,7 @@ mod tests {
             prepare();
             let held = HELD.with(|h| h.borrow().as_ref().map(|h| h._states.len()));
             parent();
-            assert!(other.resolve("Kazakhstan", None).is_some());
+            assert!(other.resolve("Kazakhstan").is_some());
             held
         });
         std::thread::sleep(std::time::Duration::from_millis(50));

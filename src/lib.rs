@@ -38,12 +38,12 @@
 //! let resolver = Resolver::new(kb)?;
 //!
 //! for name in ["Tokayev", "President Tokayev", "Kassym Jomart Tokayev", "Tokaev", "Токаев"] {
-//!     assert_eq!(resolver.resolve(name, None).unwrap().id, "Q_tokayev", "{name}");
+//!     assert_eq!(resolver.resolve(name).unwrap().id, "Q_tokayev", "{name}");
 //! }
 //! for name in ["UAE", "U.A.E.", "united arab emirates"] {
-//!     assert_eq!(resolver.resolve(name, None).unwrap().id, "AE", "{name}");
+//!     assert_eq!(resolver.resolve(name).unwrap().id, "AE", "{name}");
 //! }
-//! assert!(resolver.resolve("President", None).is_none());
+//! assert!(resolver.resolve("President").is_none());
 //! # Ok::<(), canonica::Error>(())
 //! ```
 #![deny(missing_docs)]
@@ -82,7 +82,8 @@ pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};
 pub use resolve::{
-    Match, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD, REBUILD_SHARE,
+    Match, ResolveOptions, Resolver, ResolverBuilder, DEFAULT_MARGIN, DEFAULT_THRESHOLD,
+    REBUILD_SHARE,
 };
 pub use rules::Method;
 pub use similarity::similarity;
@@ -104,6 +105,7 @@ mod send_sync {
         assert_send_sync::<crate::Token>();
         assert_send_sync::<crate::Mention>();
         assert_send_sync::<crate::LinkOptions>();
+        assert_send_sync::<crate::ResolveOptions>();
         assert_send_sync::<crate::LinkedSpan>();
         assert_send_sync::<crate::Clusterer>();
         assert_send_sync::<crate::Clustering>();

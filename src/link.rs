@@ -13,6 +13,7 @@
 //!
 //! [`LinkOptions`] asks for every overlapping mention, or for misspelled ones too.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::index::{AliasSource, Index};
@@ -24,6 +25,7 @@ use crate::normalize::{match_text, Token};
 use crate::resolve::{Resolver, State};
 pub use crate::rules::MAX_SPAN;
 use crate::rules::{clearly_heaviest, is_small_word};
+use crate::threads;
 
 /// Aliases this short match only text written in capitals.
 const SHORT_ALIAS: usize = 3;
@@ -49,6 +51,31 @@ pub struct LinkOptions {
     /// Also mentions that are misspelled ("Kazakstan"): a capitalized span no alias matches is
     /// resolved as a name, and linked when it resolves. Slower.
     pub fuzzy: bool,
+}
+
+impl LinkOptions {
+    /// The defaults: every kind, leftmost-longest mentions, no misspelled ones.
+    pub fn new() -> LinkOptions {
+        LinkOptions::default()
+    }
+
+    /// Links only entities of this kind.
+    pub fn kind(mut self, kind: impl Into<String>) -> LinkOptions {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Links nested and overlapping mentions too (see [`LinkOptions::overlapping`]).
+    pub fn overlapping(mut self, overlapping: bool) -> LinkOptions {
+        self.overlapping = overlapping;
+        self
+    }
+
+    /// Links misspelled mentions too (see [`LinkOptions::fuzzy`]).
+    pub fn fuzzy(mut self, fuzzy: bool) -> LinkOptions {
+        self.fuzzy = fuzzy;
+        self
+    }
 }
 
 /// A run of tokens that names an entity, before it becomes a mention.
@@ -95,8 +122,8 @@ pub struct Mention {
 }
 
 impl Resolver {
-    /// Every mention of an entity in `text`, in order, leftmost-longest and without overlaps.
-    /// `kind`, when given, keeps only entities of that kind.
+    /// Every mention of an entity in `text`, in order, leftmost-longest and without overlaps;
+    /// [`Resolver::link_with`] takes options (a kind, overlapping and misspelled mentions).
     ///
     /// ```
     /// use canonica::{Entity, KnowledgeBase, Resolver};
@@ -106,7 +133,7 @@ impl Resolver {
     /// kb.add(Entity::new("US", "United States").with_aliases(["US"]).with_kind("country"))?;
     /// let r = Resolver::new(kb)?;
     /// let text = "President Kassym-Jomart Tokayev hailed US–Kazakh ties. Tokayev’s visit ...";
-    /// let found = r.link(text, None);
+    /// let found = r.link(text);
     /// assert_eq!(
     ///     found.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
     ///     ["President Kassym-Jomart Tokayev", "US", "Kazakh", "Tokayev"]
@@ -114,14 +141,8 @@ impl Resolver {
     /// assert!(found.iter().all(|m| &text[m.start..m.end] == m.text));
     /// # Ok::<(), canonica::Error>(())
     /// ```
-    pub fn link(&self, text: &str, kind: Option<&str>) -> Vec<Mention> {
-        self.link_with(
-            text,
-            &LinkOptions {
-                kind: kind.map(str::to_string),
-                ..LinkOptions::default()
-            },
-        )
+    pub fn link(&self, text: &str) -> Vec<Mention> {
+        self.link_with(text, &LinkOptions::default())
     }
 
     /// [`Resolver::link`] with options: every overlapping mention instead of the
@@ -142,11 +163,52 @@ impl Resolver {
     /// assert_eq!(texts(&all), ["United Arab Emirates", "Emirates"]);
     /// let fuzzy = LinkOptions { fuzzy: true, ..LinkOptions::default() };
     /// assert_eq!(r.link_with("Kazakstan signed", &fuzzy)[0].id, "KZ");
-    /// assert!(r.link("Kazakstan signed", None).is_empty());
+    /// assert!(r.link("Kazakstan signed").is_empty());
     /// # Ok::<(), canonica::Error>(())
     /// ```
     pub fn link_with(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
+        self.read().mentions(text, options)
+    }
+
+    /// [`Resolver::link_with`] over many texts in parallel (on [`crate::threads`]' pool): one
+    /// list of mentions per text, in order. The whole batch sees one state of the resolver.
+    ///
+    /// ```
+    /// use canonica::{Entity, KnowledgeBase, LinkOptions, Resolver};
+    /// let mut kb = KnowledgeBase::new();
+    /// kb.add(Entity::new("KZ", "Kazakhstan"))?;
+    /// let r = Resolver::new(kb)?;
+    /// let found = r.link_many(&["Kazakhstan votes", "nothing here"], &LinkOptions::default());
+    /// assert_eq!((found[0][0].id.as_str(), found[1].len()), ("KZ", 0));
+    /// # Ok::<(), canonica::Error>(())
+    /// ```
+    pub fn link_many<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        options: &LinkOptions,
+    ) -> Vec<Vec<Mention>> {
         let state = self.read();
+        let state = &*state;
+        threads::install(|| {
+            texts
+                .par_iter()
+                .map(|text| state.mentions(text.as_ref(), options))
+                .collect()
+        })
+    }
+
+    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the slot of
+    /// its entity (see [`Resolver::entity_at`]), and its score. For callers that link a lot of
+    /// text and look entities up themselves.
+    pub fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
+        self.read().link_spans(text, options)
+    }
+}
+
+impl State {
+    /// See [`Resolver::link_with`].
+    fn mentions(&self, text: &str, options: &LinkOptions) -> Vec<Mention> {
+        let state = self;
         state
             .link_spans(text, options)
             .into_iter()
@@ -163,13 +225,6 @@ impl Resolver {
                 })
             })
             .collect()
-    }
-
-    /// [`Resolver::link_with`] without copying names: each mention as its byte span, the slot of
-    /// its entity (see [`Resolver::entity_at`]), and its score. For callers that link a lot of
-    /// text and look entities up themselves.
-    pub fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
-        self.read().link_spans(text, options)
     }
 }
 
@@ -531,7 +586,7 @@ mod tests {
     fn offsets_slice_the_original_text() {
         let r = resolver();
         let text = "İSTANBUL PROVINCE and President Donald Trump’s team; Trump’s US visit";
-        let found = r.link(text, None);
+        let found = r.link(text);
         for m in &found {
             assert_eq!(&text[m.start..m.end], m.text);
         }
@@ -546,14 +601,15 @@ mod tests {
     #[test]
     fn short_aliases_need_capitals() {
         let r = resolver();
-        assert!(r.link("tell us more", None).is_empty());
-        assert_eq!(r.link("tell US more", None).len(), 1);
+        assert!(r.link("tell us more").is_empty());
+        assert_eq!(r.link("tell US more").len(), 1);
     }
 
     #[test]
     fn kind_filter_and_surname_needs_a_full_mention() {
         let r = resolver();
-        assert!(r.link("Trump spoke", None).is_empty());
-        assert!(r.link("Donald Trump spoke", Some("country")).is_empty());
+        assert!(r.link("Trump spoke").is_empty());
+        let countries = super::LinkOptions::default().kind("country");
+        assert!(r.link_with("Donald Trump spoke", &countries).is_empty());
     }
 }

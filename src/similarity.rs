@@ -29,7 +29,7 @@ fn directed(query: &str, name: &str) -> f64 {
         return 0.0;
     };
     resolver
-        .candidates(query, 2, None)
+        .candidates(query, 2)
         .first()
         .map_or(0.0, |m| m.score)
 }

@@ -206,7 +206,7 @@ impl Resolver {
     /// let path = std::env::temp_dir().join("canonica-doc-example.bin");
     /// resolver.save(&path)?;
     /// let loaded = Resolver::load(&path)?;
-    /// assert_eq!(loaded.resolve("kazakhstan", None).unwrap().id, "KZ");
+    /// assert_eq!(loaded.resolve("kazakhstan").unwrap().id, "KZ");
     /// # std::fs::remove_file(&path).unwrap();
     /// # Ok::<(), canonica::Error>(())
     /// ```
@@ -241,10 +241,7 @@ mod tests {
             back.knowledge_base().entities(),
             r.knowledge_base().entities()
         );
-        assert_eq!(
-            back.resolve("qazaqstan", None),
-            r.resolve("qazaqstan", None)
-        );
+        assert_eq!(back.resolve("qazaqstan"), r.resolve("qazaqstan"));
     }
 
     #[test]

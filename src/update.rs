@@ -36,7 +36,7 @@ impl Resolver {
     /// kb.add(Entity::new("KZ", "Kazakhstan"))?;
     /// let r = Resolver::new(kb)?;
     /// r.add([Entity::new("UZ", "Uzbekistan").with_aliases(["Ozbekiston"])])?;
-    /// assert_eq!(r.resolve("Ozbekiston", None).unwrap().id, "UZ");
+    /// assert_eq!(r.resolve("Ozbekiston").unwrap().id, "UZ");
     /// assert!(r.add([Entity::new("KZ", "Qazaqstan")]).is_err(), "KZ exists: use update");
     /// # Ok::<(), canonica::Error>(())
     /// ```

@@ -209,7 +209,7 @@ fn a_clustering_becomes_a_knowledge_base() {
     assert_eq!(kb.len(), c.clusters().len());
     let resolver = Resolver::new(kb).unwrap();
     for name in names {
-        let m = resolver.resolve(name, None).unwrap();
+        let m = resolver.resolve(name).unwrap();
         let cluster =
             &c.clusters()[c.labels()[names.iter().position(|n| *n == name).unwrap()].unwrap()];
         assert_eq!(m.id, cluster.entity_id, "{name}");

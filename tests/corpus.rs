@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use canonica::{KnowledgeBase, Resolver};
+use canonica::{KnowledgeBase, ResolveOptions, Resolver};
 use serde_json::Value;
 
 const DEFAULT_KB: &str = "examples/seed_kb.jsonl";
@@ -40,12 +40,16 @@ fn shared_corpus() {
         let resolver = resolvers.entry(kb.clone()).or_insert_with(|| load(&kb));
         let query = case["query"].as_str().expect("query is a string");
         let kind = case["kind"].as_str();
+        let options = match kind {
+            Some(kind) => ResolveOptions::new().kind(kind),
+            None => ResolveOptions::new(),
+        };
         let expect = case["expect"].as_str();
-        let got = resolver.resolve(query, kind);
+        let got = resolver.resolve_with(query, &options);
         count += 1;
         if got.as_ref().map(|m| m.id.as_str()) != expect {
             let candidates: Vec<String> = resolver
-                .candidates(query, 3, kind)
+                .candidates_with(query, 3, &options)
                 .into_iter()
                 .map(|m| format!("{} {:.3} ({})", m.id, m.score, m.evidence))
                 .collect();
@@ -69,16 +73,16 @@ fn shared_corpus() {
 fn batch_equals_single() {
     let resolver = load(DEFAULT_KB);
     let names = ["Tokayev", "U.A.E.", "President", "Netanyahu", "", "Trump’s"];
-    let batch = resolver.resolve_many(&names, None);
+    let batch = resolver.resolve_many(&names);
     for (name, got) in names.iter().zip(batch) {
-        assert_eq!(got, resolver.resolve(name, None), "{name}");
+        assert_eq!(got, resolver.resolve(name), "{name}");
     }
 }
 
 #[test]
 fn candidates_show_evidence_best_first() {
     let resolver = load(DEFAULT_KB);
-    let found = resolver.candidates("Washington", 5, None);
+    let found = resolver.candidates("Washington", 5);
     assert!(found.len() >= 2, "{found:?}");
     assert_eq!(found[0].id, "washington_dc");
     assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
@@ -101,7 +105,7 @@ fn save_and_load_give_identical_answers() {
     resolver.save(&path).unwrap();
     let loaded = Resolver::load(&path).unwrap();
     for name in ["Tokayev", "UAE", "Kazakh", "Washington Post"] {
-        assert_eq!(loaded.resolve(name, None), resolver.resolve(name, None));
+        assert_eq!(loaded.resolve(name), resolver.resolve(name));
     }
     let missing = Resolver::load(Path::new("/nonexistent/kb.canonica")).unwrap_err();
     assert!(missing.to_string().contains("/nonexistent/kb.canonica"));

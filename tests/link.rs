@@ -24,7 +24,7 @@ fn seed_article_mentions() {
                 (text.to_string(), id.to_string())
             })
             .collect();
-    let found = resolver.link(&text, None);
+    let found = resolver.link(&text);
     for m in &found {
         assert_eq!(&text[m.start..m.end], m.text, "offsets of {m:?}");
     }
@@ -37,7 +37,7 @@ fn kind_filter_keeps_only_that_kind() {
     let kb = KnowledgeBase::from_jsonl(root().join("examples/seed_kb.jsonl")).unwrap();
     let resolver = Resolver::new(kb).unwrap();
     let text = std::fs::read_to_string(root().join("examples/seed_article.txt")).unwrap();
-    let people = resolver.link(&text, Some("person"));
+    let people = resolver.link_with(&text, &LinkOptions::new().kind("person"));
     assert!(!people.is_empty());
     assert!(people.iter().all(|m| m.kind.as_deref() == Some("person")));
 }

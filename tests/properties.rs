@@ -179,7 +179,7 @@ proptest! {
         let resolver = Resolver::new(kb).unwrap();
         for e in resolver.knowledge_base().entities() {
             for n in e.names() {
-                let found = resolver.resolve(n, None);
+                let found = resolver.resolve(n);
                 prop_assert_eq!(
                     found.as_ref().map(|m| m.id.as_str()),
                     Some(e.id.as_str()),
@@ -205,8 +205,8 @@ proptest! {
             .chain(queries)
             .collect();
         for q in &names {
-            prop_assert_eq!(loaded.resolve(q, None), resolver.resolve(q, None));
-            prop_assert_eq!(loaded.candidates(q, 5, None), resolver.candidates(q, 5, None));
+            prop_assert_eq!(loaded.resolve(q), resolver.resolve(q));
+            prop_assert_eq!(loaded.candidates(q, 5), resolver.candidates(q, 5));
         }
         let all = names.join(", ");
         let options = LinkOptions { overlapping: true, fuzzy: true, ..LinkOptions::default() };
@@ -224,10 +224,10 @@ proptest! {
     #[test]
     fn resolve_many_equals_resolve(names in prop::collection::vec(text(), 0..16)) {
         let r = seed();
-        let batch = r.resolve_many(&names, None);
+        let batch = r.resolve_many(&names);
         prop_assert_eq!(batch.len(), names.len());
         for (name, got) in names.iter().zip(batch) {
-            prop_assert_eq!(got, r.resolve(name, None));
+            prop_assert_eq!(got, r.resolve(name));
         }
     }
 
@@ -250,6 +250,6 @@ proptest! {
 fn linked_names_are_found_in_generated_text() {
     // Not only empty answers: the generated texts do hold mentions.
     let text = PIECES.join(" ");
-    let found = seed().link(&text, None);
+    let found = seed().link(&text);
     assert!(found.len() >= 5, "{found:?}");
 }

@@ -61,7 +61,7 @@ def test_from_records_keeps_data_and_validates() -> None:
         ({"id": "a", "name": ""}, "name", "no letters"),
         ({"id": "a", "name": 5}, "name", "expected a string"),
         ({"id": 7, "name": "A"}, "id", "expected a string"),
-        ({"id": "a", "name": "A", "aliases": "B"}, "aliases", "list of strings"),
+        ({"id": "a", "name": "A", "aliases": 5}, "aliases", "list of strings"),
         ({"id": "a", "name": "A", "aliases": ["B", 3]}, "aliases", "item 2"),
         ({"id": "a", "name": "A", "weight": "heavy"}, "weight", "expected a number"),
         ({"id": "a", "name": "A", "weight": -0.5}, "weight", "zero or a positive number"),
@@ -126,8 +126,8 @@ def test_add() -> None:
     kb.add("KZ", "Kazakhstan", aliases=["Qazaqstan"], kind="country", weight=3, data={"n": [1]})
     e = kb["KZ"]
     assert (e.aliases, e.kind, e.weight, e.data) == (["Qazaqstan"], "country", 3.0, {"n": [1]})
-    with pytest.raises(canonica.CanonicaError, match="single string"):
-        kb.add("X", "X", aliases="Y")
+    kb.add("X", "X", aliases="Y | Z|")  # one string splits on "|", as a CSV cell does
+    assert kb["X"].aliases == ["Y", "Z"]
 
 
 def test_jsonl_errors_name_file_line_and_field(tmp_path: Path) -> None:
@@ -330,17 +330,22 @@ def test_resolve_frame_pandas(seed_resolver: canonica.Resolver) -> None:
         index=[10, 20, 30, 40],
     )
     out = seed_resolver.resolve_frame(df, "mention")
-    assert list(out.columns) == ["mention", "n", "id", "name", "score"]
+    assert list(out.columns) == ["mention", "n", "canonica_id", "canonica_name", "canonica_score"]
     assert list(out.index) == [10, 20, 30, 40]
-    assert out["id"].tolist() == ["kassym_jomart_tokayev", None, None, "AE"]
-    assert out["score"].isna().tolist() == [False, True, True, False]
-    assert "id" not in df.columns
+    assert out["canonica_id"].tolist() == ["kassym_jomart_tokayev", None, None, "AE"]
+    assert out["canonica_score"].isna().tolist() == [False, True, True, False]
+    assert "canonica_id" not in df.columns
     prefixed = seed_resolver.resolve_frame(df, "mention", prefix="m_")
     assert list(prefixed.columns)[-3:] == ["m_id", "m_name", "m_score"]
     with pytest.raises(canonica.CanonicaError, match="no column 'nope'"):
         seed_resolver.resolve_frame(df, "nope")
     with pytest.raises(canonica.CanonicaError, match="prefix"):
         seed_resolver.resolve_frame(out, "mention")
+    assert list(seed_resolver.resolve_frame(df, "mention", prefix="").columns)[-3:] == [
+        "id",
+        "name",
+        "score",
+    ]
 
 
 def test_resolve_frame_polars(seed_resolver: canonica.Resolver) -> None:

@@ -337,9 +337,9 @@ def test_frames_resolve_through_the_same_path(seed_resolver: canonica.Resolver) 
     frame = pd.DataFrame({"mention": pd.Series(NAMES, dtype="string[pyarrow]")})
     out = seed_resolver.resolve_frame(frame, "mention")
     listed = seed_resolver.resolve_many(NAMES)
-    assert out["id"].tolist() == [m.id if m else None for m in listed]
+    assert out["canonica_id"].tolist() == [m.id if m else None for m in listed]
     polars_out = seed_resolver.resolve_frame(pl.DataFrame({"mention": NAMES}), "mention")
-    assert polars_out["id"].to_list() == [m.id if m else None for m in listed]
+    assert polars_out["canonica_id"].to_list() == [m.id if m else None for m in listed]
 
 
 @settings(max_examples=60, deadline=None)

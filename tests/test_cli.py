@@ -61,7 +61,7 @@ def test_names_as_arguments(kb: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0, err
     assert err == ""
     rows = parse_csv(out)
-    assert rows[0] == ["input", "id", "name", "score"]
+    assert rows[0] == ["input", "canonica_id", "canonica_name", "canonica_score"]
     assert [row[:3] for row in rows[1:]] == [
         ["President Tokayev", "tokayev", "Kassym-Jomart Tokayev"],
         ["U.A.E.", "AE", "United Arab Emirates"],
@@ -81,7 +81,7 @@ def test_names_on_stdin_one_per_line(
     code, out, err = run(capsys, "resolve", "--kb", str(kb))
     assert code == 0, err
     rows = parse_csv(out)
-    assert rows[0] == ["input", "id", "name", "score"]
+    assert rows[0] == ["input", "canonica_id", "canonica_name", "canonica_score"]
     assert [(row[0], row[1]) for row in rows[1:]] == [
         ("President Tokayev", "tokayev"),
         ("", ""),  # the blank line still gives a row
@@ -137,7 +137,7 @@ def test_csv_round_trip_keeps_every_column_and_row(
     )
     assert code == 0, err
     rows = parse_csv(out)
-    assert rows[0] == [*CSV_ROWS[0], "id", "name", "score"]
+    assert rows[0] == [*CSV_ROWS[0], "canonica_id", "canonica_name", "canonica_score"]
     assert len(rows) == len(CSV_ROWS)
     assert [row[:4] for row in rows] == CSV_ROWS  # every input value unchanged, in order
     assert [row[4:6] for row in rows[1:]] == [
@@ -172,7 +172,7 @@ def test_tsv_in_tsv_out(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     assert code == 0, err
     assert out.splitlines() == [
-        "who\tcomment\tid\tname\tscore",
+        "who\tcomment\tcanonica_id\tcanonica_name\tcanonica_score",
         "Kazakhstan\tx, y\tKZ\tKazakhstan\t1",
         "President Tokayev\t\ttokayev\tKassym-Jomart Tokayev\t"
         + parse_csv(out, delimiter="\t")[2][4],
@@ -196,7 +196,7 @@ def test_tsv_in_tsv_out(kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert out == ""
     rows = parse_csv(out_path.read_text(encoding="utf-8"), delimiter="\t")
     assert [row[:3] for row in rows] == [
-        ["who", "comment", "id"],
+        ["who", "comment", "canonica_id"],
         ["Kazakhstan", "x, y", "KZ"],
         ["President Tokayev", "", "tokayev"],
     ]
@@ -263,7 +263,7 @@ def test_jsonl_input_to_csv_output(
     assert code == 0, err
     rows = parse_csv(out_path.read_text(encoding="utf-8"))
     assert rows == [
-        ["who", "n", "x", "id", "name", "score"],
+        ["who", "n", "x", "canonica_id", "canonica_name", "canonica_score"],
         ["Kazakhstan", "1", "", "KZ", "Kazakhstan", "1"],
         ["", "", "true", "", "", ""],
     ]
@@ -284,7 +284,7 @@ def test_output_file_is_written_atomically(
     assert os.listdir(out_dir) == ["result.csv"]  # no temporary file left
     rows = parse_csv(out_path.read_text(encoding="utf-8"))
     assert [row[:3] for row in rows] == [
-        ["input", "id", "name"],
+        ["input", "canonica_id", "canonica_name"],
         ["U.A.E.", "AE", "United Arab Emirates"],
         ["President", "", ""],
     ]
@@ -294,7 +294,12 @@ def test_output_file_is_written_atomically(
     code, _, err = run(capsys, "resolve", "--kb", str(kb), "-o", str(jsonl_path), "Kazakhstan")
     assert code == 0, err
     assert [json.loads(line) for line in jsonl_path.read_text().splitlines()] == [
-        {"input": "Kazakhstan", "id": "KZ", "name": "Kazakhstan", "score": 1.0}
+        {
+            "input": "Kazakhstan",
+            "canonica_id": "KZ",
+            "canonica_name": "Kazakhstan",
+            "canonica_score": 1.0,
+        }
     ]
     assert sorted(os.listdir(out_dir)) == ["result.csv", "result.jsonl"]
 
@@ -399,7 +404,7 @@ def test_column_collision_exits_1(
     kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "in.csv"
-    path.write_text("id,name\n1,Kazakhstan\n", encoding="utf-8")
+    path.write_text("id,name,canonica_id\n1,Kazakhstan,x\n", encoding="utf-8")
     out_path = tmp_path / "out.csv"
     code, out, err = run(
         capsys,
@@ -432,7 +437,7 @@ def test_column_collision_exits_1(
         "match_",
     )
     assert code == 0, err
-    assert parse_csv(out)[1] == ["1", "Kazakhstan", "KZ", "Kazakhstan", "1"]
+    assert parse_csv(out)[1] == ["1", "Kazakhstan", "x", "KZ", "Kazakhstan", "1"]
 
 
 def test_missing_column_exits_1(
@@ -618,7 +623,11 @@ def test_python_m_canonica_resolve(kb: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == b""
     rows = parse_csv(proc.stdout.decode())
-    assert [row[:2] for row in rows] == [["input", "id"], ["U.A.E.", "AE"], ["President", ""]]
+    assert [row[:2] for row in rows] == [
+        ["input", "canonica_id"],
+        ["U.A.E.", "AE"],
+        ["President", ""],
+    ]
 
 
 def test_python_m_canonica_errors(tmp_path: Path) -> None:
@@ -637,7 +646,7 @@ def test_builtin_countries_are_the_default(capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(capsys, "resolve", "U.A.E.", "Kazakh", "Republic of Kazakhstan", "Congo")
     assert code == 0, err
     assert parse_csv(out) == [
-        ["input", "id", "name", "score"],
+        ["input", "canonica_id", "canonica_name", "canonica_score"],
         ["U.A.E.", "AE", "United Arab Emirates", out.splitlines()[1].split(",")[-1]],
         ["Kazakh", "KZ", "Kazakhstan", "1"],
         ["Republic of Kazakhstan", "KZ", "Kazakhstan", "1"],
@@ -834,7 +843,7 @@ def test_rows_and_columns_come_through_byte_for_byte(
     assert code == 0, err
     lines = out.split("\n")
     assert len(lines) == 5 and lines[4] == ""
-    assert lines[0] == "who,code,id,name,score"
+    assert lines[0] == "who,code,canonica_id,canonica_name,canonica_score"
     assert lines[1].startswith("Tokayev,1,tokayev,Kassym-Jomart Tokayev,")
     assert lines[2] == "nobody,,,,"
     assert lines[3].startswith("UAE,  x  ,AE,")
@@ -869,4 +878,75 @@ def test_jsonl_rows_keep_every_field(
     assert len(got) == len(records)
     for record, row in zip(records, got, strict=True):
         assert {k: row[k] for k in record} == record
-    assert [row["id"] for row in got] == ["tokayev", None, None, "AE"]
+    assert [row["canonica_id"] for row in got] == ["tokayev", None, None, "AE"]
+
+
+def test_common_column_names_are_kept(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text("id,name,score\n7,U.A.E.,0.5\n8,nobody,1\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "resolve", "--kb", str(kb), "--column", "name", "--input", str(path)
+    )
+    assert code == 0, err
+    assert parse_csv(out) == [
+        ["id", "name", "score", "canonica_id", "canonica_name", "canonica_score"],
+        ["7", "U.A.E.", "0.5", "AE", "United Arab Emirates", out.split("\n")[1].split(",")[-1]],
+        ["8", "nobody", "1", "", "", ""],
+    ]
+
+
+def test_candidates_lists_every_candidate_with_evidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "candidates", "Congo", "Kazakh", "--limit", "3")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    congo = [r for r in rows if r["query"] == "Congo"]
+    assert {r["id"] for r in congo} >= {"CD", "CG"}
+    assert [r["rank"] for r in congo] == list(range(1, len(congo) + 1))
+    assert all(set(r) >= {"score", "evidence", "method", "alias", "name"} for r in rows)
+    assert [r["id"] for r in rows if r["query"] == "Kazakh"][0] == "KZ"
+    code, out, _ = run(capsys, "candidates", "Congo", "--limit", "0")
+    assert code == 0 and out == ""
+    code, _, _ = run(capsys, "candidates")
+    assert code == 2
+
+
+def test_link_fuzzy_and_resolve_margin(
+    kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "text.txt"
+    text.write_text("Kazakstan signed.", encoding="utf-8")
+    code, out, err = run(capsys, "link", "--kb", str(kb), str(text))
+    assert code == 0 and out == "", err
+    code, out, err = run(capsys, "link", "--kb", str(kb), "--fuzzy", str(text))
+    assert code == 0, err
+    assert json.loads(out)["id"] == "KZ"
+    # Two entities share "Georgia": no answer with the default margin, the heavier with 0.
+    georgia = tmp_path / "georgia.jsonl"
+    georgia.write_text(
+        '{"id": "GE", "name": "Georgia", "weight": 1.5}\n{"id": "US-GA", "name": "Georgia"}\n',
+        encoding="utf-8",
+    )
+    answers = {}
+    for margin in ("0.05", "0"):
+        code, out, err = run(capsys, "resolve", "--kb", str(georgia), "--margin", margin, "Georgia")
+        assert code == 0, err
+        answers[margin] = parse_csv(out)[1][1]
+    assert answers == {"0.05": "", "0": "GE"}
+    code, _, err = run(capsys, "resolve", "--margin", "2", "UAE")
+    assert code == 1 and "margin" in err
+
+
+@pytest.mark.parametrize(
+    "command", ["resolve", "candidates", "link", "cluster", "normalize", "update", "serve"]
+)
+def test_help_gives_an_example_per_command(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    examples = out.split("examples:\n", 1)[1]
+    assert examples.strip().startswith(f"canonica {command} ")

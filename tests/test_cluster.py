@@ -185,6 +185,14 @@ def test_progress_is_reported_and_can_stop_the_work() -> None:
         canonica.cluster(names * 20, progress=stop)
 
 
+def test_progress_true_draws_a_bar_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    names = [f"Company {i} Ltd" for i in range(3000)]
+    assert canonica.cluster(names, progress=True).labels == canonica.cluster(names).labels
+    captured = capsys.readouterr()
+    assert captured.out == "" and "clustering" in captured.err
+    assert canonica.cluster(["a"], progress=False).labels == [0]
+
+
 def test_the_gil_is_released() -> None:
     names = [f"Company {i} {j} Ltd" for i in range(400) for j in range(20)]
     ticks = 0

@@ -20,6 +20,9 @@ import canonica
 
 from conftest import CASES, SEED_KB
 
+#: Runs real engine workers: installed by the `engines` extra, left out by `make test-fast`.
+pytestmark = pytest.mark.engines
+
 
 def queries() -> list[str | None]:
     with CASES.open(encoding="utf-8") as f:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 import canonica
-from canonica import _core, _frames, _workers
+from canonica import _core, _frames, _progress, _workers
 
 from conftest import ROOT
 
@@ -32,12 +32,14 @@ def test_hooks_are_set_once() -> None:
             resolve_frame=_frames.resolve_frame,
             names=_frames.names_to_resolve,
             worker_engine=_workers.engine,
+            progress_bar=_progress.bar,
         )
     with pytest.raises(canonica.CanonicaError, match="the names hook must be callable"):
         _core._set_hooks(
             resolve_frame=_frames.resolve_frame,
             names=None,  # type: ignore[arg-type]
             worker_engine=_workers.engine,
+            progress_bar=_progress.bar,
         )
 
 
@@ -61,7 +63,7 @@ def test_the_classes_are_the_core_classes(seed_resolver: canonica.Resolver) -> N
 def _frame_and_threads_in_child(data: bytes) -> tuple[list[str | None], int]:
     resolver = pickle.loads(data)
     out = resolver.resolve_frame(pd.DataFrame({"mention": ["Tokayev", "President"]}), "mention")
-    return [None if pd.isna(i) else i for i in out["id"]], canonica.num_threads()
+    return [None if pd.isna(i) else i for i in out["canonica_id"]], canonica.num_threads()
 
 
 def test_a_fresh_process_has_the_hooks(seed_resolver: canonica.Resolver) -> None:

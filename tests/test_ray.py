@@ -16,6 +16,9 @@ from canonica import _workers
 
 from conftest import SEED_KB
 
+#: Runs real engine workers: installed by the `engines` extra, left out by `make test-fast`.
+pytestmark = pytest.mark.engines
+
 # Ray's workers cannot import this file: its functions travel by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 

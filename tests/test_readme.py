@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ENGINES_INSTALLED, ROOT
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -33,9 +33,26 @@ def test_documents_have_python_examples() -> None:
     assert len(python_blocks(ROOT / "docs" / "pipelines.md")) >= 4
 
 
+def uses_engines(code: str) -> bool:
+    """True for an example that runs Spark, Dask or Ray (the `engines` extra)."""
+    return any(engine in code for engine in ("pyspark", "dask", "import ray"))
+
+
+ENGINES_MISSING = pytest.mark.skipif(
+    not ENGINES_INSTALLED, reason="needs the engines extra: pip install -e '.[test,engines]'"
+)
+
+
 @pytest.mark.parametrize(
     ("document", "code"),
-    [(doc, code) for doc, _, code in EXAMPLES],
+    [
+        pytest.param(
+            doc,
+            code,
+            marks=[pytest.mark.engines, ENGINES_MISSING] if uses_engines(code) else [],
+        )
+        for doc, _, code in EXAMPLES
+    ],
     ids=[f"{doc}:block{i}" for doc, i, _ in EXAMPLES],
 )
 def test_python_example(

@@ -19,6 +19,9 @@ import canonica
 
 from conftest import CASES, SEED_KB
 
+#: Runs real engine workers: installed by the `engines` extra, left out by `make test-fast`.
+pytestmark = pytest.mark.engines
+
 # Spark's workers cannot import this file: its functions travel by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 

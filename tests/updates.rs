@@ -120,10 +120,10 @@ fn answers(r: &Resolver) -> Vec<String> {
     let (queries, texts) = probes();
     let mut out = Vec::new();
     for q in &queries {
-        out.push(format!("{q}: {:?}", r.resolve(q, None)));
-        out.push(format!("{q} cands: {:?}", r.candidates(q, 10, None)));
+        out.push(format!("{q}: {:?}", r.resolve(q)));
+        out.push(format!("{q} cands: {:?}", r.candidates(q, 10)));
     }
-    out.push(format!("batch: {:?}", r.resolve_many(&queries, None)));
+    out.push(format!("batch: {:?}", r.resolve_many(&queries)));
     for t in &texts {
         for fuzzy in [false, true] {
             let options = LinkOptions {
@@ -200,9 +200,9 @@ fn calls_are_atomic_and_errors_name_the_record() {
     let err = r.update([Entity::new("UZ", "")]).unwrap_err();
     assert_eq!(err.location().field.as_deref(), Some("name"));
     r.update([Entity::new("KZ", "Qazaqstan")]).unwrap();
-    assert_eq!(r.resolve("Qazaqstan", None).unwrap().id, "KZ");
+    assert_eq!(r.resolve("Qazaqstan").unwrap().id, "KZ");
     assert!(
-        r.resolve("Kazakhstan", None).is_none(),
+        r.resolve("Kazakhstan").is_none(),
         "the old name went with the update"
     );
     r.remove(["KZ"]).unwrap();
@@ -217,15 +217,15 @@ fn acronyms_follow_the_words_and_codes_of_the_knowledge_base() {
         .rebuild_share(f64::INFINITY)
         .build(kb)
         .unwrap();
-    assert_eq!(r.resolve("SK", None).unwrap().id, "kr");
+    assert_eq!(r.resolve("SK").unwrap().id, "kr");
     // Slovakia's code "SK" takes the acronym away, and gives it back when it goes.
     r.add([Entity::new("SK", "Slovakia")]).unwrap();
-    assert!(r.resolve("SK", None).is_none());
+    assert!(r.resolve("SK").is_none());
     r.remove(["SK"]).unwrap();
-    assert_eq!(r.resolve("SK", None).unwrap().id, "kr");
+    assert_eq!(r.resolve("SK").unwrap().id, "kr");
     // A name that holds the word "sk" does too.
     r.add([Entity::new("x", "Sk Group")]).unwrap();
-    assert_ne!(r.resolve("SK", None).map(|m| m.id), Some("kr".to_string()));
+    assert_ne!(r.resolve("SK").map(|m| m.id), Some("kr".to_string()));
     r.remove(["x"]).unwrap();
-    assert_eq!(r.resolve("SK", None).unwrap().id, "kr");
+    assert_eq!(r.resolve("SK").unwrap().id, "kr");
 }

@@ -45,7 +45,7 @@ pub fn normalize(data: &[u8]) {
 
 /// Checks one answer of `resolve` against the candidates and the batch call.
 fn check_resolver(resolver: &Resolver, query: &str) {
-    let found = resolver.resolve(query, None);
+    let found = resolver.resolve(query);
     if let Some(m) = &found {
         assert!((0.0..=1.0).contains(&m.score), "score {}", m.score);
         assert!(
@@ -56,10 +56,10 @@ fn check_resolver(resolver: &Resolver, query: &str) {
         );
         assert!(resolver.knowledge_base().get(&m.id).is_some());
     }
-    let candidates = resolver.candidates(query, 5, None);
+    let candidates = resolver.candidates(query, 5);
     assert!(candidates.len() <= 5);
     assert!(candidates.windows(2).all(|w| w[0].score >= w[1].score));
-    let batch = resolver.resolve_many(&[query, query], None);
+    let batch = resolver.resolve_many(&[query, query]);
     assert_eq!(batch[0], found, "resolve_many equals resolve");
     assert_eq!(batch[1], found);
 }
@@ -90,7 +90,7 @@ pub fn resolve(data: &[u8]) {
     check_resolver(&resolver, query);
     for entity in resolver.knowledge_base().entities() {
         for name in entity.names() {
-            if let Some(m) = resolver.resolve(name, None) {
+            if let Some(m) = resolver.resolve(name) {
                 assert!((0.0..=1.0).contains(&m.score));
             }
         }
@@ -142,7 +142,7 @@ fn check_kb(kb: KnowledgeBase) {
         resolver.knowledge_base().entities()
     );
     if let Some(e) = resolver.knowledge_base().entities().first() {
-        assert_eq!(back.resolve(&e.name, None), resolver.resolve(&e.name, None));
+        assert_eq!(back.resolve(&e.name), resolver.resolve(&e.name));
     }
 }
 
@@ -213,7 +213,7 @@ fn exercise(r: &Resolver) {
     for m in r.link_with(&text, &options) {
         assert_eq!(text[m.start..m.end], m.text);
     }
-    let _ = r.link(&text, None);
+    let _ = r.link(&text);
 }
 
 /// CRC-32 (IEEE), as the saved format uses, without a dependency of the fuzz crate's own.

@@ -14,9 +14,9 @@
 True
 """
 
-import os
+import os as _os
 
-from canonica import _core, _frames, _workers
+from canonica import _core, _frames, _progress, _workers
 from canonica._cluster import cluster_frame
 from canonica._core import (
     DEFAULT_CLUSTER_THRESHOLD,
@@ -26,6 +26,10 @@ from canonica._core import (
     MAX_LINE_BYTES,
     REBUILD_SHARE,
     CanonicaError,
+    CanonicaFileNotFoundError,
+    CanonicaIsADirectoryError,
+    CanonicaOSError,
+    CanonicaPermissionError,
     Cluster,
     Clustering,
     Entity,
@@ -50,6 +54,10 @@ __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
     "CanonicaError",
+    "CanonicaFileNotFoundError",
+    "CanonicaIsADirectoryError",
+    "CanonicaOSError",
+    "CanonicaPermissionError",
     "Cluster",
     "Clustering",
     "Entity",
@@ -76,8 +84,8 @@ __all__ = [
 # A forked child has only the thread that forked: before a fork that thread takes canonica's
 # locks, so that none is left held by a thread the child does not have, and lets them go after;
 # the child forgets the thread pool inherited from the parent.
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(
         before=_core._before_fork,
         after_in_parent=_core._after_fork_in_parent,
         after_in_child=_core._after_fork,
@@ -89,4 +97,10 @@ _core._set_hooks(
     resolve_frame=_frames.resolve_frame,
     names=_frames.names_to_resolve,
     worker_engine=_workers.engine,
+    progress_bar=_progress.bar,
 )
+
+
+def __dir__() -> list[str]:
+    """The public API: what `from canonica import *` gives."""
+    return sorted(__all__)

@@ -16,6 +16,8 @@ MAX_FILE_BYTES: int
 MAX_LINE_BYTES: int
 
 _Path = str | PathLike[str]
+#: `progress=`: False (none), True (a bar on standard error), or a callable taking (done, total).
+_Progress = bool | Callable[[int, int], object] | None
 
 class _ArrowArrayExportable(Protocol):
     """An Arrow array exported through the Arrow PyCapsule interface."""
@@ -30,17 +32,44 @@ class _ArrowStreamExportable(Protocol):
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 class CanonicaError(ValueError):
-    """Every error canonica raises: bad records, malformed files, unreadable saved files,
-    out-of-range arguments. `file`, `line`, `record` and `field` say where, when known."""
+    """Every error canonica raises: bad records, malformed files, saved files that cannot be
+    read, out-of-range arguments. A subclass of ValueError; `file`, `line`, `column`,
+    `record` and `field` say where, when known.
+
+    A file that cannot be read or written raises a subclass that is also the OSError
+    Python raises for it: CanonicaFileNotFoundError (a FileNotFoundError),
+    CanonicaPermissionError (a PermissionError), CanonicaIsADirectoryError (an
+    IsADirectoryError) or CanonicaOSError (any other OSError)."""
 
     file: str | None
     line: int | None
+    column: int | None
     record: int | None
     field: str | None
 
+class CanonicaFileNotFoundError(FileNotFoundError, CanonicaError):
+    """A file canonica was asked to read does not exist.
+    A CanonicaError and a built-in FileNotFoundError: `errno`, `strerror` and
+    `filename` are set as for FileNotFoundError."""
+
+class CanonicaPermissionError(PermissionError, CanonicaError):
+    """A file canonica may not read or write.
+    A CanonicaError and a built-in PermissionError: `errno`, `strerror` and
+    `filename` are set as for PermissionError."""
+
+class CanonicaIsADirectoryError(IsADirectoryError, CanonicaError):
+    """A directory given where canonica reads or writes a file.
+    A CanonicaError and a built-in IsADirectoryError: `errno`, `strerror` and
+    `filename` are set as for IsADirectoryError."""
+
+class CanonicaOSError(OSError, CanonicaError):
+    """Any other failure to read or write a file.
+    A CanonicaError and a built-in OSError: `errno`, `strerror` and
+    `filename` are set as for OSError."""
+
 @final
 class Entity:
-    """One entity of a knowledge base."""
+    """One entity of a knowledge base: an id, a name, aliases, a kind, a weight and data."""
 
     @property
     def id(self) -> str:
@@ -71,25 +100,31 @@ class KnowledgeBase:
     Invalid records (missing or empty id or name, a field of the wrong type, a duplicate id, a
     malformed line) raise CanonicaError naming the file, line or record, and field. Knowledge
     bases, entities, matches and mentions pickle (for Spark, Dask and multiprocessing workers).
-    """
+    `Resolver.knowledge_base` is a view of a resolver's entities, which copies none of them to
+    be counted, searched or walked through."""
 
-    def __new__(cls) -> KnowledgeBase:
-        """An empty knowledge base; fill it with `add`."""
+    def __new__(cls) -> KnowledgeBase: ...
     @staticmethod
     def from_records(rows: Iterable[Mapping[str, Any]] | Any) -> KnowledgeBase:
         """From dicts with `id`, `name` and optionally `aliases`, `kind`, `weight`, `data`;
         other keys are kept as entity data. A pandas or polars DataFrame is taken row by row
-        (NaN and nulls mean "absent")."""
+        (NaN and nulls mean "absent").
+
+        Every loader reads fields by the same rules: `aliases` is a list of strings or one
+        string of aliases separated by `|` (as in CSV); `kind` is a string (blank: none);
+        `weight` is a number or a string holding one (blank: 1); `data` is a dict or a string
+        holding a JSON object, whose fields join the other data."""
     @staticmethod
     def from_jsonl(path: _Path) -> KnowledgeBase:
-        """From JSON Lines: one record per line."""
+        """From JSON Lines: one record per line (fields as for `from_records`)."""
     @staticmethod
     def from_json(path: _Path) -> KnowledgeBase:
-        """From a JSON array of records."""
+        """From a JSON array of records (fields as for `from_records`)."""
     @staticmethod
     def from_csv(path: _Path, delimiter: str = ",", alias_separator: str = "|") -> KnowledgeBase:
         """From CSV with a header naming at least `id` and `name`; `aliases` holds several
-        aliases separated by `alias_separator`; other columns are kept as data (strings)."""
+        aliases separated by `alias_separator`; `kind`, `weight` and `data` are read as
+        `from_records` reads strings; other columns are kept as data (strings)."""
     def add(
         self,
         id: str,
@@ -99,7 +134,8 @@ class KnowledgeBase:
         weight: float | None = None,
         data: Mapping[str, Any] | None = None,
     ) -> None:
-        """Adds one entity after validating it."""
+        """Adds one entity after validating it; CanonicaError names the field that is wrong.
+        `aliases` is a list of strings, or one string of aliases separated by `|`."""
     def __len__(self) -> int: ...
     def __getitem__(self, key: str, /) -> Entity:
         """The entity with this id; KeyError if there is none."""
@@ -139,7 +175,7 @@ class Match:
     @property
     def method(self) -> str:
         """How the match was found: "exact", "exact_without_titles", "compact", "acronym",
-        "tokens" or "spelling"."""
+        "tokens", "spelling" or "romanized"."""
     @property
     def evidence(self) -> str:
         """Which tokens met which, with what similarity."""
@@ -149,26 +185,31 @@ class Match:
 
 @final
 class Mention:
-    """One mention of an entity in a text. `start` and `end` are code-point offsets:
+    """One mention of an entity in a text; `start` and `end` are code-point offsets, so that
     `text[m.start:m.end] == m.text`."""
 
     @property
-    def start(self) -> int: ...
+    def start(self) -> int:
+        """Where the mention starts in the text, in code points."""
     @property
-    def end(self) -> int: ...
+    def end(self) -> int:
+        """Where the mention ends in the text (exclusive), in code points."""
     @property
     def text(self) -> str:
         """The mention as written, a title or role before a person included."""
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The entity's canonical ID."""
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The entity's display name."""
     @property
     def score(self) -> float:
         """1.0 for an alias matched whole; less for a surname linked through an earlier
-        full mention."""
+        full mention or a misspelled name."""
     @property
-    def kind(self) -> str | None: ...
+    def kind(self) -> str | None:
+        """The entity's kind."""
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...], int]]: ...
     __hash__: None  # type: ignore[assignment]
@@ -177,20 +218,21 @@ class Mention:
 class Resolver:
     """Resolves names to the entities of a knowledge base.
 
-    The resolver indexes a snapshot of the knowledge base; later changes to the knowledge base do
-    not affect it. It is safe to share between threads, and pickles (for Spark, Dask and
-    multiprocessing workers).
-    """
+    `threshold`: the lowest score `resolve` accepts (None: DEFAULT_THRESHOLD). `margin`: how
+    far the best entity must beat the next (None: DEFAULT_MARGIN). The resolver indexes a copy
+    of the knowledge base; later changes to that knowledge base do not affect it (`add`,
+    `update` and `remove` change the resolver's own). It is safe to share between threads, and
+    pickles (for Spark, Dask and multiprocessing workers)."""
 
     def __new__(
         cls, kb: KnowledgeBase, threshold: float | None = None, margin: float | None = None
-    ) -> Resolver:
-        """`threshold`: the lowest score `resolve` accepts (None: DEFAULT_THRESHOLD).
-        `margin`: how far the best entity must beat the next (None: DEFAULT_MARGIN)."""
+    ) -> Resolver: ...
     @property
-    def threshold(self) -> float: ...
+    def threshold(self) -> float:
+        """The lowest score `resolve` accepts."""
     @property
-    def margin(self) -> float: ...
+    def margin(self) -> float:
+        """How far the best entity must score above the next for `resolve` to answer."""
     @property
     def knowledge_base(self) -> KnowledgeBase:
         """The resolver's entities as a knowledge base that follows its updates: `len`, `kb[id]`,
@@ -210,11 +252,14 @@ class Resolver:
         CanonicaError naming its position, and nothing changes."""
     def resolve(self, name: str | None, kind: str | None = None) -> Match | None:
         """The entity `name` refers to, or None when nothing is good enough or two entities are
-        too close to tell apart. None, NaN and "" give None."""
+        too close to tell apart. None, NaN and "" give None. `kind` keeps only entities of that
+        kind."""
     def resolve_many(
         self,
         names: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
         kind: str | None = None,
+        *,
+        progress: _Progress = False,
     ) -> list[Match | None]:
         """Resolves every name in parallel with the GIL released; one result per name, in
         order. None, NaN and "" give None; other non-strings raise CanonicaError.
@@ -222,20 +267,49 @@ class Resolver:
         `names` may be a list or any iterable, a pandas or polars Series, or an Arrow array or
         chunked array (anything with `__arrow_c_array__` or `__arrow_c_stream__`). Arrow strings
         (utf8, large_utf8, string_view, dictionaries of them) are read in place, without a loop
-        in Python; nulls give None. Results equal those for a list of the same names."""
+        in Python; nulls give None. Results equal those for a list of the same names.
+
+        `progress=True` shows a progress bar on standard error (tqdm's when it is installed); a
+        callable is called with `(done, total)` as chunks of names finish. Off by default, and
+        then the batch runs in one call."""
     def candidates(self, name: str | None, limit: int = 5, kind: str | None = None) -> list[Match]:
-        """Up to `limit` entities `name` may refer to, best first, whatever their score."""
+        """Up to `limit` entities `name` may refer to, best first, whatever their score, each with
+        the evidence for it; entities that tie with the best are all listed."""
     def link(
         self, text: str, kind: str | None = None, overlapping: bool = False, fuzzy: bool = False
     ) -> list[Mention]:
-        """Every mention of an entity in `text`, in order, leftmost-longest and without
-        overlaps: aliases matched whole after normalization, a title before a person attached,
-        a surname after a full mention linked, short aliases ("US") only in capitals.
+        """Every mention of an entity in `text`, in order, leftmost-longest and without overlaps:
+        aliases matched whole after normalization, a title before a person attached, a surname
+        after a full mention linked, short aliases ("US") only in capitals.
         `overlapping=True` returns nested and overlapping mentions too; `fuzzy=True` also links
         misspelled, capitalized names (slower)."""
-    def resolve_frame(self, df: Any, column: str, prefix: str = "", kind: str | None = None) -> Any:
-        """A copy of a pandas or polars DataFrame with `{prefix}id`, `{prefix}name` and
-        `{prefix}score` columns appended (null where nothing matched)."""
+    def link_many(
+        self,
+        texts: Iterable[str | None] | Any,
+        kind: str | None = None,
+        overlapping: bool = False,
+        fuzzy: bool = False,
+        *,
+        progress: _Progress = False,
+    ) -> list[list[Mention]]:
+        """`link` over many texts in parallel with the GIL released: one list of mentions per
+        text, in order, each as `link(text, ...)` gives it. `progress` as for `resolve_many`."""
+    def resolve_frame(
+        self,
+        df: Any,
+        column: str,
+        prefix: str = "canonica_",
+        kind: str | None = None,
+        *,
+        progress: _Progress = False,
+    ) -> Any:
+        """A copy of a pandas or polars DataFrame (or a polars LazyFrame, which stays lazy) with
+        three columns appended: `{prefix}id`, `{prefix}name` and `{prefix}score`, null where
+        nothing matched. The default prefix, "canonica_", gives `canonica_id`, `canonica_name`
+        and `canonica_score`, so that input columns called `id`, `name` or `score` are kept as
+        they are; an added column that would replace an input column raises CanonicaError.
+        A cell that is neither a string nor missing raises CanonicaError naming its column and
+        row (counted from 0). `progress` as for `resolve_many`."""
     def save(self, path: _Path) -> None:
         """Writes the resolver to a versioned binary file, atomically."""
     @staticmethod
@@ -279,12 +353,14 @@ class Join:
     """One step of the evidence that joined two names: `a` met `b` with `score`."""
 
     @property
-    def a(self) -> str: ...
+    def a(self) -> str:
+        """One of the two spellings that met."""
     @property
     def b(self) -> str:
         """The spelling `a` met, or for names that resolved the entity's name."""
     @property
-    def score(self) -> float: ...
+    def score(self) -> float:
+        """How well they matched, in [0, 1]."""
     @property
     def evidence(self) -> str:
         """Which words met which, as `Match.evidence` tells."""
@@ -315,16 +391,17 @@ def cluster(
     threshold: float | None = None,
     kb: KnowledgeBase | Resolver | None = None,
     *,
-    progress: Callable[[int, int], object] | None = None,
+    progress: _Progress = False,
 ) -> Clustering:
     """Groups the names that mean the same entity, in parallel with the GIL released.
 
     `names` is read as `Resolver.resolve_many` reads it (a list or iterable, a pandas or polars
     Series, an Arrow array). `threshold` (None: DEFAULT_CLUSTER_THRESHOLD) is the least score
     of a pair of spellings that may join their clusters. With `kb`, names that resolve take
-    their entity and the rest are clustered among themselves. `progress(done, total)` is called
-    about ten times a second with the spellings compared so far; an exception it raises (and
-    Ctrl-C) stops the clustering. The same names give the same labels, whatever the threads."""
+    their entity and the rest are clustered among themselves. `progress=True` shows a progress
+    bar on standard error; a callable is called as `progress(done, total)` about ten times a
+    second with the spellings compared so far, and an exception it raises (like Ctrl-C) stops
+    the clustering. The same names give the same labels, whatever the threads."""
 
 def fingerprint(s: str) -> str:
     """OpenRefine's fingerprint key, byte for byte: case and accents folded, punctuation
@@ -362,23 +439,24 @@ def countries() -> KnowledgeBase:
     aliases of each, so a resolver does not guess between them."""
 
 def set_num_threads(threads: int) -> None:
-    """Sets how many threads `resolve_many` uses; 0 means one per core, or the value of the
-    CANONICA_NUM_THREADS environment variable. Inside Spark, Dask and Ray workers, which
-    already run one task per core, the default is 1; a number set here or in the environment
-    variable wins over that."""
+    """Sets how many threads `resolve_many` and `link_many` use; 0 means one per core, or the
+    value of the CANONICA_NUM_THREADS environment variable. Inside Spark, Dask and Ray
+    workers, which already run one task per core, the default is 1; a number set here or in
+    the environment variable wins over that."""
 
 def num_threads() -> int:
-    """How many threads `resolve_many` will use when called from this thread (1 in a task of
-    a Spark, Dask or Ray worker unless set otherwise)."""
+    """How many threads `resolve_many` and `link_many` will use when called from this thread (1
+    in a task of a Spark, Dask or Ray worker unless set otherwise)."""
 
 def _before_fork() -> None: ...
 def _after_fork_in_parent() -> None: ...
 def _after_fork() -> None: ...
 def _set_hooks(
     *,
-    resolve_frame: Callable[[Resolver, Any, str, str, str | None], Any],
+    resolve_frame: Callable[[Resolver, Any, str, str | None, str | None, Any], Any],
     names: Callable[[Any], Any],
     worker_engine: Callable[[], str | None],
+    progress_bar: Callable[[int, str], Any],
 ) -> None:
     """Registers the work that stays in Python; called once, by `canonica/__init__.py`."""
 
@@ -389,6 +467,10 @@ def similarity(a: str, b: str) -> float:
 
 __all__ = [
     "CanonicaError",
+    "CanonicaFileNotFoundError",
+    "CanonicaIsADirectoryError",
+    "CanonicaOSError",
+    "CanonicaPermissionError",
     "Cluster",
     "Clustering",
     "DEFAULT_CLUSTER_THRESHOLD",

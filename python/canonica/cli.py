@@ -2,9 +2,11 @@
 
 Commands:
 
-    canonica resolve [NAMES...] [--kb PATH|countries] [--threshold X] [--kind K]
+    canonica resolve [NAMES...] [--kb PATH|countries] [--threshold X] [--margin X] [--kind K]
                      [--column COL] [--input FILE] [-o OUT] [--prefix P] [--delimiter D]
-    canonica link [FILE...] [--kb PATH|countries] [--kind K] [--format jsonl|annotated] [-o OUT]
+    canonica candidates NAMES... [--kb PATH|countries] [--limit N] [--kind K]
+    canonica link [FILE...] [--kb PATH|countries] [--kind K] [--fuzzy] [--format jsonl|annotated]
+                  [-o OUT]
     canonica cluster [--column COL] [--input FILE] [-o OUT] [--kb-out FILE] [--kb PATH]
                      [--threshold X] [--prefix P] [--delimiter D]
     canonica normalize [TEXTS...]
@@ -13,7 +15,12 @@ Commands:
 
 `resolve` reads names from its arguments, from the column COL of a CSV, TSV or JSON Lines table
 (`--input FILE`, or standard input), or one per line from standard input, and writes every input
-row, unchanged and in order, with `{prefix}id`, `{prefix}name` and `{prefix}score` appended.
+row, unchanged and in order, with `{prefix}id`, `{prefix}name` and `{prefix}score` appended
+(`canonica_id`, `canonica_name` and `canonica_score` by default, so that input columns called
+`id`, `name` or `score` are kept).
+
+`candidates` prints every entity each name may refer to, best first, with its score and the
+evidence for it, one JSON object per line.
 
 `cluster` groups the names of a column that mean the same entity, without a knowledge base, and
 writes every input row with `{prefix}id` and `{prefix}name` (the cluster's canonical name)
@@ -49,6 +56,7 @@ from typing import IO, Any
 
 import canonica
 from canonica import _cluster, _streams
+from canonica._frames import DEFAULT_PREFIX
 
 __all__ = ["load_resolver", "main"]
 
@@ -111,7 +119,9 @@ def _raise_if_signalled() -> None:
 # Knowledge bases
 
 
-def load_resolver(kb: str, threshold: float | None) -> canonica.Resolver:
+def load_resolver(
+    kb: str, threshold: float | None, margin: float | None = None
+) -> canonica.Resolver:
     """The resolver for `--kb`: a saved resolver (a file starting with `CANONICA`), or a
     knowledge base read according to its extension (.jsonl/.ndjson, .json, .csv, .tsv).
 
@@ -120,17 +130,19 @@ def load_resolver(kb: str, threshold: float | None) -> canonica.Resolver:
     knowledge base or a bad threshold, OSError when the file cannot be read.
     """
     if kb == BUILTIN_COUNTRIES and not os.path.exists(kb):
-        return canonica.Resolver(canonica.countries(), threshold=threshold)
+        return canonica.Resolver(canonica.countries(), threshold=threshold, margin=margin)
     # Before opening it: opening a FIFO waits for a writer.
     _streams.check_regular_file(kb)
     with open(kb, "rb") as f:
         magic = f.read(len(_SAVED_RESOLVER_MAGIC))
     if magic == _SAVED_RESOLVER_MAGIC:
         resolver = canonica.Resolver.load(kb)
-        if threshold is None:
+        if threshold is None and margin is None:
             return resolver
         return canonica.Resolver(
-            resolver.knowledge_base, threshold=threshold, margin=resolver.margin
+            resolver.knowledge_base,
+            threshold=resolver.threshold if threshold is None else threshold,
+            margin=resolver.margin if margin is None else margin,
         )
 
     extension = os.path.splitext(kb)[1].lower()
@@ -148,7 +160,7 @@ def load_resolver(kb: str, threshold: float | None) -> canonica.Resolver:
             f"{kb}: unknown knowledge-base format: expected a saved resolver or a .jsonl, "
             ".ndjson, .json, .csv or .tsv file"
         )
-    return canonica.Resolver(knowledge_base, threshold=threshold)
+    return canonica.Resolver(knowledge_base, threshold=threshold, margin=margin)
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,13 +528,13 @@ def _emit(output: str | None, write: Callable[[IO[str]], None]) -> None:
 def _cmd_resolve(args: argparse.Namespace) -> int:
     prefix: str = args.prefix
     added = [f"{prefix}id", f"{prefix}name", f"{prefix}score"]
-    resolver = load_resolver(args.kb, args.threshold)
+    resolver = load_resolver(args.kb, args.threshold, args.margin)
     table = _read_input(args)
     collisions = [column for column in added if column in table.columns]
     if collisions:
         raise CliError(
-            f"the input already has a column named {collisions[0]!r}; choose a prefix for the "
-            "added columns, e.g. --prefix match_"
+            f"the input already has a column named {collisions[0]!r}, which the results would "
+            "replace; choose another prefix for the added columns, e.g. --prefix match_"
         )
     results = _resolve_all(resolver, table.names, args.kind)
     output_format, delimiter = _output_format(args, table)
@@ -599,7 +611,7 @@ def _cmd_link(args: argparse.Namespace) -> int:
                 text = "".join(lines)
             finally:
                 close()
-            mentions = resolver.link(text, kind=args.kind)
+            mentions = resolver.link(text, kind=args.kind, fuzzy=args.fuzzy)
             if args.format == "annotated":
                 out.write(_annotate(text, mentions))
                 continue
@@ -617,6 +629,27 @@ def _cmd_link(args: argparse.Namespace) -> int:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     _emit(args.output, write)
+    return 0
+
+
+def _cmd_candidates(args: argparse.Namespace) -> int:
+    resolver = load_resolver(args.kb, None)
+    out = _streams.stdout()
+    for query in args.names:
+        for rank, m in enumerate(resolver.candidates(query, limit=args.limit, kind=args.kind), 1):
+            record = {
+                "query": query,
+                "rank": rank,
+                "id": m.id,
+                "name": m.name,
+                "score": round(m.score, 4),
+                "alias": m.alias,
+                "method": m.method,
+                "kind": m.kind,
+                "evidence": m.evidence,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
     return 0
 
 
@@ -742,9 +775,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Resolve the many ways people write a name to one canonical ID.",
-        epilog=(
-            "Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted (SIGINT), "
-            "143 terminated (SIGTERM); an interrupted run leaves no partial output file."
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica resolve 'U.A.E.' Kazakhstani",
+            "canonica COMMAND --help",
+        )
+        + (
+            "\n\nexit codes: 0 success, 1 error, 2 usage error, 130 interrupted (SIGINT), "
+            "143 terminated (SIGTERM);\nan interrupted run leaves no partial output file."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {canonica.__version__}")
@@ -753,11 +791,19 @@ def build_parser() -> argparse.ArgumentParser:
     resolve = commands.add_parser(
         "resolve",
         help="resolve names to the entities of a knowledge base",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica resolve 'U.A.E.' Kazakhstani",
+            "canonica resolve --kb examples/seed_kb.jsonl --column mention "
+            "--input examples/mentions.csv -o resolved.csv",
+            "canonica resolve --kb people.jsonl --kind person --column name --input users.csv",
+        ),
         description=(
             "Resolve names given as arguments, in the column COL of a CSV, TSV or JSON Lines "
             "table (--input FILE or standard input), or one per line on standard input. Every "
             "input row is written, unchanged and in order, with PREFIXid, PREFIXname and "
-            "PREFIXscore appended (empty where nothing matched)."
+            "PREFIXscore appended (empty where nothing matched): canonica_id, canonica_name and "
+            "canonica_score by default."
         ),
     )
     resolve.add_argument("names", nargs="*", metavar="NAMES", help="names to resolve")
@@ -776,6 +822,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="X",
         help=f"lowest accepted score, in [0, 1] (default {canonica.DEFAULT_THRESHOLD})",
+    )
+    resolve.add_argument(
+        "--margin",
+        type=float,
+        default=None,
+        metavar="X",
+        help=(
+            "how far the best entity must score above the next, in [0, 1]; closer than that, "
+            f"no answer (default {canonica.DEFAULT_MARGIN}; 0 takes the best above the threshold)"
+        ),
     )
     resolve.add_argument("--kind", metavar="K", help="only resolve to entities of this kind")
     resolve.add_argument(
@@ -803,9 +859,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resolve.add_argument(
         "--prefix",
-        default="",
+        default=DEFAULT_PREFIX,
         metavar="P",
-        help="prefix of the added column names (e.g. match_)",
+        help=(
+            f"prefix of the added column names (default {DEFAULT_PREFIX}: {DEFAULT_PREFIX}id, "
+            f"{DEFAULT_PREFIX}name, {DEFAULT_PREFIX}score)"
+        ),
     )
     resolve.add_argument(
         "--delimiter",
@@ -815,9 +874,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resolve.set_defaults(func=_cmd_resolve)
 
+    candidates = commands.add_parser(
+        "candidates",
+        help="list every entity a name may refer to, with scores and evidence",
+        description=(
+            "For each NAME, print every entity it may refer to, best first and whatever the "
+            "score, as one JSON object per line: query, rank, id, name, score, alias (the name "
+            "or alias that matched), method, kind and evidence (which words met which)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica candidates Congo",
+            "canonica candidates --kb examples/seed_kb.jsonl --limit 3 Washington Trump",
+        ),
+    )
+    candidates.add_argument("names", nargs="+", metavar="NAME", help="names to look up")
+    candidates.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+    candidates.add_argument(
+        "--limit",
+        type=_positive(int, 0),
+        default=5,
+        metavar="N",
+        help="most candidates per name (default 5)",
+    )
+    candidates.add_argument("--kind", metavar="K", help="only entities of this kind")
+    candidates.set_defaults(func=_cmd_candidates)
+
     link = commands.add_parser(
         "link",
         help="find mentions of knowledge-base entities in texts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica link --kb examples/seed_kb.jsonl examples/seed_article.txt",
+            "echo 'Kazakstan and the U.A.E. signed' | canonica link --fuzzy --format annotated",
+        ),
         description=(
             "Find every mention of a knowledge-base entity in each FILE (or standard input) and "
             "print one JSON object per mention: file, start and end (code-point offsets), text, "
@@ -834,6 +929,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     link.add_argument("--kind", metavar="K", help="only link entities of this kind")
     link.add_argument(
+        "--fuzzy",
+        action="store_true",
+        help="also link misspelled, capitalized names (Kazakstan); slower",
+    )
+    link.add_argument(
         "--format",
         choices=["jsonl", "annotated"],
         default="jsonl",
@@ -845,6 +945,11 @@ def build_parser() -> argparse.ArgumentParser:
     update = commands.add_parser(
         "update",
         help="add, update and remove entities of a knowledge base, and save the resolver",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica update --kb examples/seed_kb.jsonl --add new.jsonl -o seed.canonica",
+            "canonica update --kb seed.canonica --remove gone.txt -o seed.canonica",
+        ),
         description=(
             "Apply changes to a knowledge base and save the resolver (the binary format "
             "Resolver.save writes, which --kb reads back): --remove FILE removes the ids it "
@@ -886,6 +991,12 @@ def build_parser() -> argparse.ArgumentParser:
             "FILE or standard input), or one name per line. Every input row is written, "
             "unchanged and in order, with PREFIXid (the cluster's id) and PREFIXname (its "
             "canonical name: the most frequent spelling) appended, empty for an empty name."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica cluster --column supplier --input examples/suppliers.csv -o clustered.csv",
+            "canonica cluster --column name --input names.csv --kb-out clusters.jsonl",
+            "canonica cluster --column name --input names.csv --kb kb.jsonl --threshold 0.9",
         ),
     )
     cluster.add_argument(
@@ -942,12 +1053,19 @@ def build_parser() -> argparse.ArgumentParser:
     normalize = commands.add_parser(
         "normalize",
         help="print the normalized form of texts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples("canonica normalize 'Kassym-Jomart Tokayev' 'U.A.E.'"),
         description="Print the normalized form of each text, or of each line of standard input.",
     )
     normalize.add_argument("texts", nargs="*", metavar="TEXTS", help="texts to normalize")
     normalize.set_defaults(func=_cmd_normalize)
     _add_serve_parser(commands)
     return parser
+
+
+def _examples(*commands: str) -> str:
+    """The epilog of a command's --help: its examples, one per line."""
+    return "examples:\n" + "\n".join(f"  {command}" for command in commands)
 
 
 def _positive(kind: type[int] | type[float], low: float) -> Callable[[str], Any]:
@@ -973,6 +1091,11 @@ def _add_serve_parser(commands: Any) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve a knowledge base to OpenRefine (Reconciliation API 0.2)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "canonica serve --kb examples/seed_kb.jsonl --port 8000",
+            "canonica serve --kb seed.canonica --reload",
+        ),
         description=(
             "Serve the knowledge base as an OpenRefine reconciliation service (Reconciliation "
             "Service API 0.2) at http://HOST:PORT/reconcile, printed on standard output, until "

@@ -30,7 +30,7 @@
 //! assert_eq!(siemens.members, [0, 1, 2]);
 //! let kb = clustering.to_knowledge_base()?;
 //! let resolver = canonica::Resolver::new(kb)?;
-//! assert_eq!(resolver.resolve("Siemens Aktiengesellschaft", None).unwrap().id, siemens.entity_id);
+//! assert_eq!(resolver.resolve("Siemens Aktiengesellschaft").unwrap().id, siemens.entity_id);
 //! # Ok::<(), canonica::Error>(())
 //! ```
 
@@ -208,7 +208,7 @@ impl Clusterer {
         let resolved: Vec<Option<Match>> = match &self.resolver {
             Some(r) => {
                 let texts: Vec<&str> = units.iter().map(Unit::text).collect();
-                r.resolve_many(&texts, None)
+                r.resolve_many(&texts)
             }
             None => vec![None; units.len()],
         };

@@ -100,27 +100,12 @@ fn entity(headers: &[String], row: &csv::StringRecord, options: &CsvOptions) -> 
         match header.as_str() {
             "id" => entity.id = cell.to_string(),
             "name" => entity.name = cell.to_string(),
-            "aliases" => {
-                entity.aliases = cell
-                    .split(options.alias_separator.as_str())
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
-            "kind" => entity.kind = (!cell.trim().is_empty()).then(|| cell.trim().to_string()),
-            "weight" if cell.trim().is_empty() => {}
-            "weight" => {
-                entity.weight = cell.trim().parse().map_err(|_| {
-                    Error::invalid_record(format!("expected a number, found {cell:?}"))
-                        .in_field("weight")
-                })?
-            }
-            other => {
-                entity
-                    .data
-                    .insert(other.to_string(), Value::String(cell.to_string()));
-            }
+            // The other fields by the rules every format shares (see `Entity::from_json`).
+            other => entity.set_field(
+                other,
+                &Value::String(cell.to_string()),
+                &options.alias_separator,
+            )?,
         }
     }
     if entity.name.trim().is_empty() {

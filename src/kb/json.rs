@@ -7,11 +7,48 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind};
+
+/// A JSON value that could not be read: serde_json's error, and the key given twice when that
+/// was the reason.
+#[derive(Debug)]
+pub(super) struct Malformed {
+    error: serde_json::Error,
+    field: Option<String>,
+}
+
+impl Malformed {
+    /// The 1-based line of the error in the text parsed.
+    pub(super) fn line(&self) -> u64 {
+        self.error.line() as u64
+    }
+
+    /// The error on line `line` of a file, whose text is `text`: the line and the column (in
+    /// characters) in the file's terms, serde_json's message without its own position, and the
+    /// key given twice as the field.
+    pub(super) fn into_error(self, text: &str, line: u64) -> Error {
+        let err = &self.error;
+        let message = err.to_string();
+        let position = format!(" at line {} column {}", err.line(), err.column());
+        let message = message.strip_suffix(&position).unwrap_or(&message);
+        let mut bytes = err.column().min(text.len());
+        while !text.is_char_boundary(bytes) {
+            bytes -= 1;
+        }
+        let column = text[..bytes].chars().count().max(1) as u64;
+        let error = Error::new(ErrorKind::Parse, format!("malformed JSON: {message}"))
+            .at_line(line)
+            .at_column(column);
+        match &self.field {
+            Some(field) => error.in_field(field),
+            None => error,
+        }
+    }
+}
 
 /// Parses one JSON value; a key given twice in one object is an error whose field is the key
 /// (or, deeper down, the key of the record that holds it).
-pub(super) fn parse(text: &str) -> Result<Value> {
+pub(super) fn parse(text: &str) -> std::result::Result<Value, Malformed> {
     let duplicate = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = Strict {
@@ -21,20 +58,10 @@ pub(super) fn parse(text: &str) -> Result<Value> {
     }
     .deserialize(&mut deserializer)
     .and_then(|value| deserializer.end().map(|()| value));
-    value.map_err(|e| {
-        let err = Error::new(ErrorKind::Parse, format!("malformed JSON: {e}"));
-        match duplicate.into_inner() {
-            Some(field) => err.in_field(&field),
-            None => err,
-        }
+    value.map_err(|error| Malformed {
+        error,
+        field: duplicate.into_inner(),
     })
-}
-
-/// The line of a parse error, when serde_json gave one.
-pub(super) fn error_line(message: &str) -> Option<u64> {
-    let at = message.rfind(" at line ")?;
-    let rest = &message[at + " at line ".len()..];
-    rest.split(' ').next()?.parse().ok()
 }
 
 /// A JSON value, read with duplicate keys refused.
@@ -143,12 +170,15 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_errors_naming_the_field() {
-        let err = parse(r#"{"id": "a", "name": "A", "id": "b"}"#).unwrap_err();
+        let text = r#"{"id": "a", "name": "A", "id": "b"}"#;
+        let err = parse(text).unwrap_err().into_error(text, 1);
         assert_eq!(err.location().field.as_deref(), Some("id"));
         assert!(err.to_string().contains("given twice"), "{err}");
-        let err = parse(r#"[{"id": "a", "name": "A", "data": {"x": 1, "x": 2}}]"#).unwrap_err();
+        let text = r#"[{"id": "a", "name": "A", "data": {"x": 1, "x": 2}}]"#;
+        let malformed = parse(text).unwrap_err();
+        assert_eq!(malformed.line(), 1);
+        let err = malformed.into_error(text, 1);
         assert_eq!(err.location().field.as_deref(), Some("data"));
-        assert_eq!(error_line(err.message()), Some(1));
         let ok = parse(r#"{"id": "a", "data": {"id": "b"}}"#).unwrap();
         assert_eq!(ok["data"]["id"], "b");
     }

@@ -17,8 +17,11 @@ use crate::interrupt;
 use crate::normalize::normalize;
 
 mod csv_input;
+mod fields;
 mod json;
 mod slots;
+pub use fields::DEFAULT_ALIAS_SEPARATOR;
+use fields::{describe, required_string};
 pub(crate) use slots::EntitySlots;
 
 /// One thing a name can refer to: a person, a country, an organisation.
@@ -89,7 +92,8 @@ impl Entity {
     }
 
     /// Checks the entity on its own: non-empty id, a name and aliases that keep letters or digits
-    /// after normalization, a finite weight of zero or more.
+    /// after normalization, a finite weight of zero or more, a kind that is not blank and has
+    /// no spaces at its ends.
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
             return Err(Error::invalid_record("the id is empty").in_field("id"));
@@ -125,12 +129,30 @@ impl Entity {
                         .in_field("kind"),
                 );
             }
+            // Loaders trim a kind; one with spaces at its ends would not survive a save.
+            if kind.trim() != kind {
+                return Err(Error::invalid_record(format!(
+                    "the kind {kind:?} has spaces at its ends; give it as {:?}",
+                    kind.trim()
+                ))
+                .in_field("kind"));
+            }
         }
         Ok(())
     }
 
     /// Builds an entity from one JSON object with the fields `id`, `name`, and optionally
     /// `aliases`, `kind`, `weight` and `data`; every other field is kept in `data`.
+    ///
+    /// Every loader reads the optional fields by the same rules, whatever the format (CSV
+    /// cells are strings; JSON, Python rows and data frames may hold either):
+    /// - `aliases`: a list of strings, or one string of aliases separated by `|` (blank ones
+    ///   dropped, each trimmed), as a CSV cell is read;
+    /// - `kind`: a string, trimmed; blank means none;
+    /// - `weight`: a number, or a string holding one; blank means the default, 1;
+    /// - `data`: an object, or a string holding a JSON object; its fields join the other
+    ///   fields kept as data; blank means none;
+    /// - null, for any of them, means absent.
     pub fn from_json(record: &Value) -> Result<Entity> {
         let Value::Object(fields) = record else {
             return Err(Error::invalid_record(format!(
@@ -142,47 +164,11 @@ impl Entity {
         let name = required_string(fields, "name")?;
         let mut entity = Entity::new(id, name);
         for (key, value) in fields {
-            match key.as_str() {
-                "id" | "name" => {}
-                "aliases" => entity.aliases = string_list(value, "aliases")?,
-                "kind" => entity.kind = optional_string(value, "kind")?,
-                "weight" => match value {
-                    Value::Null => {}
-                    Value::Number(n) => entity.weight = n.as_f64().unwrap_or(f64::NAN),
-                    other => {
-                        return Err(Error::invalid_record(format!(
-                            "expected a number, found {}",
-                            describe(other)
-                        ))
-                        .in_field("weight"))
-                    }
-                },
-                "data" => match value {
-                    Value::Object(map) => {
-                        for (k, v) in map {
-                            // A key both in `data` and at the top level would lose one value.
-                            if fields.contains_key(k) && !is_field(k) {
-                                return Err(Error::invalid_record(format!(
-                                    "the data key {k:?} is given twice: in 'data' and at the \
-                                     top level of the record"
-                                ))
-                                .in_field(k));
-                            }
-                            entity.data.insert(k.clone(), v.clone());
-                        }
-                    }
-                    Value::Null => {}
-                    other => {
-                        return Err(Error::invalid_record(format!(
-                            "expected an object, found {}",
-                            describe(other)
-                        ))
-                        .in_field("data"))
-                    }
-                },
-                _ => {
-                    entity.data.insert(key.clone(), value.clone());
-                }
+            if key == "data" {
+                check_data_keys(fields, value)?;
+            }
+            if key != "id" && key != "name" {
+                entity.set_field(key, value, DEFAULT_ALIAS_SEPARATOR)?;
             }
         }
         Ok(entity)
@@ -228,64 +214,27 @@ fn is_field(key: &str) -> bool {
     matches!(key, "id" | "name" | "aliases" | "kind" | "weight" | "data")
 }
 
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
-    }
-}
-
-fn required_string(fields: &Map<String, Value>, field: &str) -> Result<String> {
-    match fields.get(field) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        None | Some(Value::Null) => {
-            Err(Error::invalid_record(format!("the field '{field}' is missing")).in_field(field))
-        }
-        Some(other) => Err(Error::invalid_record(format!(
-            "expected a string, found {}",
-            describe(other)
+/// Refuses a record that gives one data key twice, in `data` (an object, or a string holding
+/// one) and at its top level: one of the two values would be lost.
+fn check_data_keys(fields: &Map<String, Value>, data: &Value) -> Result<()> {
+    let parsed;
+    let map = match data {
+        Value::Object(map) => map,
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => {
+                parsed = map;
+                &parsed
+            }
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    match map.keys().find(|k| fields.contains_key(*k) && !is_field(k)) {
+        Some(k) => Err(Error::invalid_record(format!(
+            "the data key {k:?} is given twice: in 'data' and at the top level of the record"
         ))
-        .in_field(field)),
-    }
-}
-
-fn optional_string(value: &Value, field: &str) -> Result<Option<String>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        other => Err(Error::invalid_record(format!(
-            "expected a string, found {}",
-            describe(other)
-        ))
-        .in_field(field)),
-    }
-}
-
-fn string_list(value: &Value, field: &str) -> Result<Vec<String>> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(Error::invalid_record(format!(
-                    "item {} must be a string, found {}",
-                    i + 1,
-                    describe(other)
-                ))
-                .in_field(field)),
-            })
-            .collect(),
-        other => Err(Error::invalid_record(format!(
-            "expected a list of strings, found {}",
-            describe(other)
-        ))
-        .in_field(field)),
+        .in_field(k)),
+        None => Ok(()),
     }
 }
 
@@ -302,7 +251,7 @@ impl Default for CsvOptions {
     fn default() -> CsvOptions {
         CsvOptions {
             delimiter: b',',
-            alias_separator: "|".to_string(),
+            alias_separator: DEFAULT_ALIAS_SEPARATOR.to_string(),
         }
     }
 }
@@ -418,11 +367,12 @@ impl KnowledgeBase {
             let text = std::str::from_utf8(&line).map_err(|e| {
                 Error::new(ErrorKind::Parse, format!("not valid UTF-8 ({e})")).at_line(n)
             })?;
-            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text).trim();
-            if text.is_empty() {
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+            let text = text.strip_suffix('\n').unwrap_or(text);
+            if text.trim().is_empty() {
                 continue;
             }
-            let record = json::parse(text).map_err(|e| e.at_line(n))?;
+            let record = json::parse(text).map_err(|e| e.into_error(text, n))?;
             Entity::from_json(&record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_line(n))?;
@@ -483,9 +433,13 @@ impl KnowledgeBase {
     /// error.
     pub fn parse_json(text: &str) -> Result<KnowledgeBase> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        let value = json::parse(text).map_err(|e| match json::error_line(e.message()) {
-            Some(line) => e.at_line(line),
-            None => e,
+        let value = json::parse(text).map_err(|e| {
+            let line = e.line();
+            let text = text
+                .split('\n')
+                .nth(line.saturating_sub(1) as usize)
+                .unwrap_or("");
+            e.into_error(text, line)
         })?;
         match value {
             Value::Array(records) => KnowledgeBase::from_records(&records),
@@ -538,6 +492,43 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_with_spaces_at_its_ends_is_refused_so_that_saves_read_back() {
+        let padded = Entity::new("KZ", "Kazakhstan").with_kind(" country");
+        let err = KnowledgeBase::new().add(padded).unwrap_err();
+        assert!(err.to_string().contains("spaces at its ends"), "{err}");
+        let read = KnowledgeBase::from_records(&[json!({
+            "id": "KZ", "name": "Kazakhstan", "kind": " country "
+        })]);
+        assert_eq!(read.unwrap().entities()[0].kind.as_deref(), Some("country"));
+    }
+
+    #[test]
+    fn every_format_reads_fields_alike() {
+        let records = KnowledgeBase::from_records(&[json!({
+            "id": "KZ", "name": "Kazakhstan", "aliases": "Qazaqstan| Казахстан ||",
+            "kind": " country ", "weight": "2.5", "data": "{\"iso3\": \"KAZ\"}", "n": "7"
+        })])
+        .unwrap();
+        let csv = "id,name,aliases,kind,weight,data,n\n\
+                   KZ,Kazakhstan,Qazaqstan| Казахстан ||, country ,2.5,\"{\"\"iso3\"\": \"\"KAZ\"\"}\",7\n";
+        let csv = KnowledgeBase::read_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
+        assert_eq!(records.entities(), csv.entities());
+        let e = records.get("KZ").unwrap();
+        assert_eq!(e.aliases, ["Qazaqstan", "Казахстан"]);
+        assert_eq!((e.kind.as_deref(), e.weight), (Some("country"), 2.5));
+        assert_eq!(e.data["iso3"], json!("KAZ"));
+
+        let blank = KnowledgeBase::from_records(&[json!({
+            "id": "a", "name": "A", "aliases": "", "kind": " ", "weight": "", "data": ""
+        })])
+        .unwrap();
+        assert_eq!(blank.get("a").unwrap(), &Entity::new("a", "A"));
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "data": "[1]"})])
+            .unwrap_err();
+        assert_eq!(err.location().field.as_deref(), Some("data"));
+    }
+
+    #[test]
     fn errors_name_record_and_field() {
         let err = KnowledgeBase::from_records(&[
             json!({"id": "a", "name": "A"}),
@@ -558,7 +549,7 @@ mod tests {
 
         let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "  "})]).unwrap_err();
         assert_eq!(err.location().field.as_deref(), Some("name"));
-        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "aliases": "B"})])
+        let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "aliases": 5})])
             .unwrap_err();
         assert_eq!(err.location().field.as_deref(), Some("aliases"));
         let err = KnowledgeBase::from_records(&[json!({"id": "a", "name": "A", "weight": -1})])
@@ -574,6 +565,27 @@ mod tests {
         let err = KnowledgeBase::read_jsonl(text.as_bytes()).unwrap_err();
         assert_eq!(err.location().line, Some(3));
         assert_eq!(err.kind(), ErrorKind::Parse);
+        assert_eq!(
+            err.to_string(),
+            "line 3, column 17: malformed JSON: EOF while parsing a value"
+        );
+
+        // Columns count characters of the line as the file has it, leading spaces included.
+        let text = "  {\"id\": \"é\", \"name\" \"A\"}\n";
+        let err = KnowledgeBase::read_jsonl(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            (err.location().line, err.location().column),
+            (Some(1), Some(22))
+        );
+        assert!(!err.to_string().contains("at line"), "{err}");
+
+        let err =
+            KnowledgeBase::parse_json("[\n  {\"id\": \"a\",\n   \"name\" \"A\"}\n]").unwrap_err();
+        assert_eq!(
+            (err.location().line, err.location().column),
+            (Some(3), Some(11))
+        );
+        assert!(!err.to_string().contains("at line"), "{err}");
     }
 
     #[test]

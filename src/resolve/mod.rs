@@ -51,7 +51,7 @@ pub struct Match {
 /// let mut kb = KnowledgeBase::new();
 /// kb.add(Entity::new("KZ", "Kazakhstan")).unwrap();
 /// let resolver = Resolver::builder().threshold(0.9).build(kb).unwrap();
-/// assert_eq!(resolver.resolve("KAZAKHSTAN", None).unwrap().id, "KZ");
+/// assert_eq!(resolver.resolve("KAZAKHSTAN").unwrap().id, "KZ");
 /// ```
 #[derive(Clone, Debug)]
 pub struct ResolverBuilder {
@@ -187,9 +187,9 @@ pub(crate) struct Shared {
 /// kb.add(Entity::new("tokayev", "Kassym-Jomart Tokayev").with_kind("person")).unwrap();
 /// kb.add(Entity::new("AE", "United Arab Emirates").with_kind("country")).unwrap();
 /// let resolver = Resolver::new(kb).unwrap();
-/// assert_eq!(resolver.resolve("President Tokayev", None).unwrap().id, "tokayev");
-/// assert_eq!(resolver.resolve("U.A.E.", None).unwrap().id, "AE");
-/// assert!(resolver.resolve("President", None).is_none());
+/// assert_eq!(resolver.resolve("President Tokayev").unwrap().id, "tokayev");
+/// assert_eq!(resolver.resolve("U.A.E.").unwrap().id, "AE");
+/// assert!(resolver.resolve("President").is_none());
 /// ```
 #[derive(Clone, Debug)]
 pub struct Resolver {
@@ -277,19 +277,52 @@ impl Resolver {
     }
 
     /// The entity `name` refers to, or `None` when nothing scores at least the threshold or when
-    /// two entities are too close to tell apart. `kind`, when given, keeps only entities of that
+    /// two entities are too close to tell apart.
+    ///
+    /// ```
+    /// use canonica::{Entity, KnowledgeBase, Resolver};
+    /// let mut kb = KnowledgeBase::new();
+    /// kb.add(Entity::new("KZ", "Kazakhstan").with_aliases(["Qazaqstan"]))?;
+    /// let resolver = Resolver::new(kb)?;
+    /// assert_eq!(resolver.resolve("Qazaqstan").unwrap().id, "KZ");
+    /// assert!(resolver.resolve("Atlantis").is_none());
+    /// # Ok::<(), canonica::Error>(())
+    /// ```
+    pub fn resolve(&self, name: &str) -> Option<Match> {
+        self.read().resolve(name, None)
+    }
+
+    /// [`Resolver::resolve`] with options: [`ResolveOptions::kind`] keeps only entities of one
     /// kind.
-    pub fn resolve(&self, name: &str, kind: Option<&str>) -> Option<Match> {
-        self.read().resolve(name, kind)
+    ///
+    /// ```
+    /// use canonica::{Entity, KnowledgeBase, ResolveOptions, Resolver};
+    /// let mut kb = KnowledgeBase::new();
+    /// kb.add(Entity::new("GE", "Georgia").with_kind("country"))?;
+    /// kb.add(Entity::new("US-GA", "Georgia").with_kind("state"))?;
+    /// let resolver = Resolver::new(kb)?;
+    /// assert!(resolver.resolve("Georgia").is_none()); // two entities, one name
+    /// let states = ResolveOptions::new().kind("state");
+    /// assert_eq!(resolver.resolve_with("Georgia", &states).unwrap().id, "US-GA");
+    /// # Ok::<(), canonica::Error>(())
+    /// ```
+    pub fn resolve_with(&self, name: &str, options: &ResolveOptions) -> Option<Match> {
+        self.read().resolve(name, options.kind.as_deref())
     }
 
     /// Resolves many names in parallel (on [`crate::threads`]' pool); the result has one entry
     /// per name, in order. The whole batch sees one state of the resolver.
-    pub fn resolve_many<S: AsRef<str> + Sync>(
+    pub fn resolve_many<S: AsRef<str> + Sync>(&self, names: &[S]) -> Vec<Option<Match>> {
+        self.resolve_many_with(names, &ResolveOptions::default())
+    }
+
+    /// [`Resolver::resolve_many`] with options.
+    pub fn resolve_many_with<S: AsRef<str> + Sync>(
         &self,
         names: &[S],
-        kind: Option<&str>,
+        options: &ResolveOptions,
     ) -> Vec<Option<Match>> {
+        let kind = options.kind.as_deref();
         let state = self.read();
         let state = &*state;
         let stop = StopFlag::current();
@@ -308,8 +341,17 @@ impl Resolver {
     pub fn resolve_many_optional<S: AsRef<str> + Sync>(
         &self,
         names: &[Option<S>],
-        kind: Option<&str>,
     ) -> Vec<Option<Match>> {
+        self.resolve_many_optional_with(names, &ResolveOptions::default())
+    }
+
+    /// [`Resolver::resolve_many_optional`] with options.
+    pub fn resolve_many_optional_with<S: AsRef<str> + Sync>(
+        &self,
+        names: &[Option<S>],
+        options: &ResolveOptions,
+    ) -> Vec<Option<Match>> {
+        let kind = options.kind.as_deref();
         let state = self.read();
         let state = &*state;
         let stop = StopFlag::current();
@@ -326,8 +368,39 @@ impl Resolver {
 
     /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with the
     /// evidence for it. Entities that tie with the best are all listed, so ambiguity is visible.
-    pub fn candidates(&self, name: &str, limit: usize, kind: Option<&str>) -> Vec<Match> {
-        self.read().candidates(name, limit, kind)
+    pub fn candidates(&self, name: &str, limit: usize) -> Vec<Match> {
+        self.read().candidates(name, limit, None)
+    }
+
+    /// [`Resolver::candidates`] with options.
+    pub fn candidates_with(
+        &self,
+        name: &str,
+        limit: usize,
+        options: &ResolveOptions,
+    ) -> Vec<Match> {
+        self.read().candidates(name, limit, options.kind.as_deref())
+    }
+}
+
+/// How [`Resolver::resolve_with`], [`Resolver::resolve_many_with`] and
+/// [`Resolver::candidates_with`] resolve: `ResolveOptions::new().kind("person")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResolveOptions {
+    /// Only entities of this kind.
+    pub kind: Option<String>,
+}
+
+impl ResolveOptions {
+    /// No restriction: the same as [`Resolver::resolve`].
+    pub fn new() -> ResolveOptions {
+        ResolveOptions::default()
+    }
+
+    /// Keeps only entities of this kind.
+    pub fn kind(mut self, kind: impl Into<String>) -> ResolveOptions {
+        self.kind = Some(kind.into());
+        self
     }
 }
 
@@ -345,21 +418,17 @@ mod tests {
         kb.add(person("donald", "Donald Trump")).unwrap();
         kb.add(person("melania", "Melania Trump")).unwrap();
         let r = Resolver::new(kb.clone()).unwrap();
-        assert!(r.resolve("Trump", None).is_none());
-        let both: Vec<String> = r
-            .candidates("Trump", 5, None)
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
+        assert!(r.resolve("Trump").is_none());
+        let both: Vec<String> = r.candidates("Trump", 5).into_iter().map(|m| m.id).collect();
         assert_eq!(both.len(), 2, "{both:?}");
-        assert_eq!(r.resolve("Melania Trump", None).unwrap().id, "melania");
+        assert_eq!(r.resolve("Melania Trump").unwrap().id, "melania");
 
         let mut kb = KnowledgeBase::new();
         kb.add(person("donald", "Donald Trump").with_weight(10.0))
             .unwrap();
         kb.add(person("melania", "Melania Trump")).unwrap();
         let r = Resolver::new(kb).unwrap();
-        assert_eq!(r.resolve("Trump", None).unwrap().id, "donald");
+        assert_eq!(r.resolve("Trump").unwrap().id, "donald");
     }
 
     #[test]
@@ -369,10 +438,10 @@ mod tests {
         kb.add(Entity::new("ZA", "South Africa").with_kind("country"))
             .unwrap();
         let r = Resolver::new(kb).unwrap();
-        assert_eq!(r.resolve("Netanyahu", None).unwrap().id, "bn");
-        assert!(r.resolve("Africa", None).is_none());
+        assert_eq!(r.resolve("Netanyahu").unwrap().id, "bn");
+        assert!(r.resolve("Africa").is_none());
         assert!(
-            r.resolve("Benjamin", None).is_none(),
+            r.resolve("Benjamin").is_none(),
             "a first name alone is not enough"
         );
     }
@@ -385,14 +454,20 @@ mod tests {
         kb.add(Entity::new("US-GA", "Georgia").with_kind("state"))
             .unwrap();
         let r = Resolver::new(kb.clone()).unwrap();
-        assert!(
-            r.resolve("Georgia", None).is_none(),
-            "two entities, one name"
+        assert!(r.resolve("Georgia").is_none(), "two entities, one name");
+        assert_eq!(
+            r.resolve_with("Georgia", &ResolveOptions::new().kind("state"))
+                .unwrap()
+                .id,
+            "US-GA"
         );
-        assert_eq!(r.resolve("Georgia", Some("state")).unwrap().id, "US-GA");
-        assert!(r.resolve("Georgia", Some("city")).is_none());
+        assert!(r
+            .resolve_with("Georgia", &ResolveOptions::new().kind("city"))
+            .is_none());
         let strict = Resolver::builder().threshold(1.0).build(kb).unwrap();
-        assert!(strict.resolve("Gorgia", Some("country")).is_none());
+        assert!(strict
+            .resolve_with("Gorgia", &ResolveOptions::new().kind("country"))
+            .is_none());
         assert!(Resolver::builder()
             .margin(-0.1)
             .build(KnowledgeBase::new())
@@ -409,17 +484,17 @@ mod tests {
         kb.add(Entity::new("hill", "Hill")).unwrap();
         let r = Resolver::builder().threshold(0.8).build(kb).unwrap();
         // "grnad" is two edits from "grande", beyond a five-letter word's budget.
-        let m = r.resolve("Grnad Rivière du Nord", None).unwrap();
+        let m = r.resolve("Grnad Rivière du Nord").unwrap();
         assert_eq!((m.id.as_str(), m.method), ("grn", Method::Spelling));
-        assert_eq!(r.resolve("Rooty Hgldl", None).unwrap().id, "rh");
+        assert_eq!(r.resolve("Rooty Hgldl").unwrap().id, "rh");
         // Too many broken words stay unmatched.
-        assert!(r.resolve("Rxxty Hgldl", None).is_none());
+        assert!(r.resolve("Rxxty Hgldl").is_none());
     }
 
     #[test]
     fn empty_kb_and_empty_query() {
         let r = Resolver::new(KnowledgeBase::new()).unwrap();
-        assert!(r.resolve("anything", None).is_none());
-        assert!(r.candidates("", 5, None).is_empty());
+        assert!(r.resolve("anything").is_none());
+        assert!(r.candidates("", 5).is_empty());
     }
 }

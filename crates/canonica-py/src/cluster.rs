@@ -10,20 +10,23 @@ use pyo3::prelude::*;
 use crate::convert::{text_of, type_name, unit_of, whole_of, with_names};
 use crate::errors::{error, guard, to_py_err};
 use crate::knowledge_base::PyKnowledgeBase;
+use crate::progress::Reporter;
 use crate::resolver::PyResolver;
 use crate::threads::use_worker_default;
 
 /// How often the progress callback is called and Ctrl-C looked for while clustering.
 const POLL: Duration = Duration::from_millis(100);
 
-/// OpenRefine's fingerprint key of a text.
+/// OpenRefine's fingerprint key, byte for byte: case and accents folded, punctuation
+/// removed, the words sorted and each kept once.
 #[pyfunction]
 pub(crate) fn fingerprint(s: &Bound<'_, PyAny>) -> PyResult<String> {
     let s = text_of(s, "the text")?;
     guard(|| canonica::fingerprint(&s))
 }
 
-/// OpenRefine's n-gram fingerprint key of a text.
+/// OpenRefine's n-gram fingerprint key, byte for byte: the text folded as for
+/// `fingerprint`, spaces removed, its distinct n-grams sorted and concatenated.
 #[pyfunction]
 #[pyo3(signature = (s, n=None), text_signature = "(s, n=2)")]
 pub(crate) fn ngram_fingerprint(
@@ -66,10 +69,9 @@ fn run(
     py: Python<'_>,
     clusterer: &canonica::Clusterer,
     names: &[Option<&str>],
-    progress: Option<&Bound<'_, PyAny>>,
+    reporter: Option<Reporter>,
 ) -> PyResult<canonica::Clustering> {
     let state = canonica::Progress::new();
-    let callback = progress.map(|p| p.clone().unbind());
     let mut raised: Option<PyErr> = None;
     let result = py.detach(|| {
         std::thread::scope(|scope| {
@@ -81,8 +83,9 @@ fn run(
                 }
                 let outcome = Python::attach(|py| -> PyResult<()> {
                     py.check_signals()?;
-                    if let Some(cb) = &callback {
-                        cb.bind(py).call1(state.get())?;
+                    if let Some(reporter) = &reporter {
+                        let (done, total) = state.get();
+                        reporter.report(py, done, total)?;
                     }
                     Ok(())
                 });
@@ -98,20 +101,37 @@ fn run(
             })
         })
     });
-    if let Some(e) = raised {
-        return Err(e);
-    }
-    let clustering = result?.map_err(to_py_err)?;
-    if let Some(cb) = &callback {
-        let (_, total) = state.get();
-        cb.bind(py).call1((total, total))?;
-    }
+    let finished = (|| -> PyResult<canonica::Clustering> {
+        if let Some(e) = raised {
+            return Err(e);
+        }
+        let clustering = result?.map_err(to_py_err)?;
+        if let Some(reporter) = &reporter {
+            let (_, total) = state.get();
+            reporter.report(py, total, total)?;
+        }
+        Ok(clustering)
+    })();
+    let closed = reporter.map_or(Ok(()), |reporter| reporter.close(py));
+    let clustering = finished?;
+    closed?;
     Ok(clustering)
 }
 
-/// Clusters a column of names.
+/// Groups the names that mean the same entity, in parallel with the GIL released.
+///
+/// `names` is read as `Resolver.resolve_many` reads it (a list or iterable, a pandas or polars
+/// Series, an Arrow array). `threshold` (None: DEFAULT_CLUSTER_THRESHOLD) is the least score
+/// of a pair of spellings that may join their clusters. With `kb`, names that resolve take
+/// their entity and the rest are clustered among themselves. `progress=True` shows a progress
+/// bar on standard error; a callable is called as `progress(done, total)` about ten times a
+/// second with the spellings compared so far, and an exception it raises (like Ctrl-C) stops
+/// the clustering. The same names give the same labels, whatever the threads.
 #[pyfunction]
-#[pyo3(signature = (names, threshold=None, kb=None, *, progress=None))]
+#[pyo3(
+    signature = (names, threshold=None, kb=None, *, progress=None),
+    text_signature = "(names, threshold=None, kb=None, *, progress=False)"
+)]
 pub(crate) fn cluster(
     py: Python<'_>,
     names: &Bound<'_, PyAny>,
@@ -124,17 +144,11 @@ pub(crate) fn cluster(
     if let Some(kb) = kb.filter(|kb| !kb.is_none()) {
         clusterer = clusterer.knowledge_base(resolver_of(py, kb)?);
     }
-    let progress = progress.filter(|p| !p.is_none());
-    if let Some(p) = progress {
-        if !p.is_callable() {
-            return Err(error(format!(
-                "progress must be a callable taking (done, total), not {}",
-                type_name(p)
-            )));
-        }
-    }
     use_worker_default(py)?;
-    let inner = with_names(py, names, |texts| run(py, &clusterer, texts, progress))?;
+    let inner = with_names(py, names, |texts| {
+        let reporter = Reporter::from_arg(py, progress, texts.len(), "clustering")?;
+        run(py, &clusterer, texts, reporter)
+    })?;
     Ok(PyClustering { inner })
 }
 
@@ -146,11 +160,14 @@ pub(crate) struct PyClustering {
 
 #[pymethods]
 impl PyClustering {
+    /// The cluster of each input (an index into `clusters`); None for None, NaN, "" and
+    /// names without letters or digits.
     #[getter]
     fn labels(&self) -> Vec<Option<usize>> {
         self.inner.labels().to_vec()
     }
 
+    /// The clusters, in the order of their first members.
     #[getter]
     fn clusters(&self) -> Vec<PyCluster> {
         self.inner
@@ -160,6 +177,9 @@ impl PyClustering {
             .collect()
     }
 
+    /// One entity per cluster: id `entity_id`, name the canonical name, the other spellings
+    /// as aliases; a cluster of names that resolved keeps its entity's record and adds the
+    /// spellings it did not list.
     fn to_knowledge_base(&self, py: Python<'_>) -> PyResult<PyKnowledgeBase> {
         let kb = py
             .detach(|| guard(|| self.inner.to_knowledge_base()))?
@@ -167,6 +187,8 @@ impl PyClustering {
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
+    /// Why inputs `i` and `j` are in one cluster: the pairs that joined them, one to the
+    /// next, each with its score and evidence; None when they are not in one cluster.
     fn explain(
         &self,
         py: Python<'_>,
@@ -184,6 +206,7 @@ impl PyClustering {
         Ok(steps.map(|s| s.into_iter().map(|inner| PyJoin { inner }).collect()))
     }
 
+    /// The number of clusters.
     fn __len__(&self) -> usize {
         self.inner.clusters().len()
     }
@@ -205,22 +228,32 @@ pub(crate) struct PyCluster {
 
 #[pymethods]
 impl PyCluster {
+    /// The cluster's number: its position in `Clustering.clusters`, in the order of the
+    /// clusters' first members.
     #[getter]
     fn id(&self) -> usize {
         self.inner.id
     }
+    /// The id of its entity in `to_knowledge_base()`: the knowledge base's id for names that
+    /// resolved, otherwise the number as text (`cluster-<number>` should the knowledge base
+    /// use that number as an id).
     #[getter]
     fn entity_id(&self) -> &str {
         &self.inner.entity_id
     }
+    /// The canonical name: the most frequent spelling, ties to the most complete (more
+    /// words, then more characters), then to the first seen; for names that resolved, the
+    /// entity's name.
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
     }
+    /// The positions of the members in the input, in order.
     #[getter]
     fn members(&self) -> Vec<usize> {
         self.inner.members.clone()
     }
+    /// The distinct spellings, most frequent first.
     #[getter]
     fn spellings(&self) -> Vec<String> {
         self.inner.spellings.clone()
@@ -239,7 +272,7 @@ impl PyCluster {
     }
 }
 
-/// One step of the evidence that joined two names.
+/// One step of the evidence that joined two names: `a` met `b` with `score`.
 #[pyclass(module = "canonica._core", frozen, name = "Join")]
 pub(crate) struct PyJoin {
     inner: canonica::Join,
@@ -247,18 +280,22 @@ pub(crate) struct PyJoin {
 
 #[pymethods]
 impl PyJoin {
+    /// One of the two spellings that met.
     #[getter]
     fn a(&self) -> &str {
         &self.inner.a
     }
+    /// The spelling `a` met, or for names that resolved the entity's name.
     #[getter]
     fn b(&self) -> &str {
         &self.inner.b
     }
+    /// How well they matched, in [0, 1].
     #[getter]
     fn score(&self) -> f64 {
         self.inner.score
     }
+    /// Which words met which, as `Match.evidence` tells.
     #[getter]
     fn evidence(&self) -> &str {
         &self.inner.evidence

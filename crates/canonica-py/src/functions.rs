@@ -9,8 +9,8 @@ use crate::knowledge_base::PyKnowledgeBase;
 use crate::resolver::LONG_TEXT;
 use crate::signals;
 
-/// The normalized form of a text: folded case and accents, Latin letters, one space between
-/// tokens.
+/// The normalized form of a text: NFKC and case folded, accents removed, other scripts
+/// transliterated to Latin, punctuation rules applied, one space between tokens.
 #[pyfunction]
 pub(crate) fn normalize(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
     let text = str_of(text, "the text")?;
@@ -20,7 +20,9 @@ pub(crate) fn normalize(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Str
     guard(|| canonica::normalize(text))
 }
 
-/// How alike two names are, in [0, 1], under the rules resolution uses.
+/// How alike two names are, in [0, 1], under the same normalization and rules as
+/// resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
+/// name contained in the other (a surname) scores as resolution would score it.
 #[pyfunction]
 pub(crate) fn similarity(
     py: Python<'_>,
@@ -32,7 +34,10 @@ pub(crate) fn similarity(
     py.detach(|| guard(|| canonica::similarity(&a, &b)))
 }
 
-/// The built-in knowledge base of every ISO 3166-1 country (id = alpha-2).
+/// The built-in knowledge base of every ISO 3166-1 country: id = alpha-2, `alpha3` and
+/// `numeric` in its data; official, common and former names, demonyms, acronyms and names in
+/// the major languages and scripts. Names that mean several countries ("Congo", "Korea") are
+/// aliases of each, so a resolver does not guess between them.
 #[pyfunction]
 pub(crate) fn countries(py: Python<'_>) -> PyResult<PyKnowledgeBase> {
     let kb = py.detach(|| guard(canonica::countries))?;

@@ -1,7 +1,8 @@
 //! The work that stays in Python, registered once by the package as it is imported
 //! (`canonica/__init__.py` calls `_set_hooks`): reading a data frame's column, building a data
-//! frame of results, and telling which engine's worker runs the calling thread. The bindings call
-//! what was registered and know no module of the package by name.
+//! frame of results, telling which engine's worker runs the calling thread, and showing a
+//! progress bar. The bindings call what was registered and know no module of the package by
+//! name.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -20,6 +21,9 @@ struct Hooks {
     /// `worker_engine()`: the engine ("spark", "dask", "ray") whose worker task runs the calling
     /// thread, or None.
     worker_engine: Py<PyAny>,
+    /// `progress_bar(total, what)`: a bar on standard error, called with (done, total) and
+    /// closed with `close()`.
+    progress_bar: Py<PyAny>,
 }
 
 static HOOKS: PyOnceLock<Hooks> = PyOnceLock::new();
@@ -32,17 +36,19 @@ fn hooks(py: Python<'_>) -> PyResult<&Hooks> {
 
 /// Registers the package's hooks; called once, by `canonica/__init__.py`.
 #[pyfunction]
-#[pyo3(signature = (*, resolve_frame, names, worker_engine))]
+#[pyo3(signature = (*, resolve_frame, names, worker_engine, progress_bar))]
 pub(crate) fn _set_hooks(
     py: Python<'_>,
     resolve_frame: Bound<'_, PyAny>,
     names: Bound<'_, PyAny>,
     worker_engine: Bound<'_, PyAny>,
+    progress_bar: Bound<'_, PyAny>,
 ) -> PyResult<()> {
     for (what, hook) in [
         ("resolve_frame", &resolve_frame),
         ("names", &names),
         ("worker_engine", &worker_engine),
+        ("progress_bar", &progress_bar),
     ] {
         if !hook.is_callable() {
             return Err(error(format!("the {what} hook must be callable")));
@@ -52,25 +58,37 @@ pub(crate) fn _set_hooks(
         resolve_frame: resolve_frame.unbind(),
         names: names.unbind(),
         worker_engine: worker_engine.unbind(),
+        progress_bar: progress_bar.unbind(),
     };
     HOOKS
         .set(py, hooks)
         .map_err(|_| error("canonica's hooks are already set"))
 }
 
-/// `resolve_frame`'s work, in Python.
+/// `resolve_frame`'s work, in Python: `prefix` None for the default names of the added
+/// columns, `progress` as the caller gave it.
 pub(crate) fn resolve_frame<'py>(
     resolver: &Bound<'py, PyResolver>,
     df: &Bound<'py, PyAny>,
     column: String,
-    prefix: String,
+    prefix: Option<String>,
     kind: Option<String>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = resolver.py();
     hooks(py)?
         .resolve_frame
         .bind(py)
-        .call1((resolver, df, column, prefix, kind))
+        .call1((resolver, df, column, prefix, kind, progress))
+}
+
+/// A progress bar for `total` items, labelled `what`.
+pub(crate) fn progress_bar<'py>(
+    py: Python<'py>,
+    total: usize,
+    what: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    hooks(py)?.progress_bar.bind(py).call1((total, what))
 }
 
 /// The names `resolve_many` reads for `values`.

@@ -15,7 +15,7 @@ use crate::fork::{self, KbLock};
 use crate::pickle;
 use crate::signals::{check_every, refuse};
 
-/// One entity of a knowledge base.
+/// One entity of a knowledge base: an id, a name, aliases, a kind, a weight and data.
 #[pyclass(module = "canonica._core", frozen, name = "Entity")]
 pub(crate) struct PyEntity {
     pub(crate) inner: canonica::Entity,
@@ -23,26 +23,32 @@ pub(crate) struct PyEntity {
 
 #[pymethods]
 impl PyEntity {
+    /// The canonical ID every variant resolves to.
     #[getter]
     fn id(&self) -> &str {
         &self.inner.id
     }
+    /// The preferred display name.
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
     }
+    /// Other names the entity goes by.
     #[getter]
     fn aliases(&self) -> Vec<String> {
         self.inner.aliases.clone()
     }
+    /// An optional type ("person", "country", ...); persons may be found by surname.
     #[getter]
     fn kind(&self) -> Option<&str> {
         self.inner.kind.as_deref()
     }
+    /// A prior that breaks near-ties between entities (1.0 by default).
     #[getter]
     fn weight(&self) -> f64 {
         self.inner.weight
     }
+    /// Every other field of the record, as given.
     #[getter]
     fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         from_json(py, &Value::Object(self.inner.data.clone()))
@@ -77,24 +83,25 @@ fn entity_from_args(
     record.insert("id".into(), to_json(id, 0)?);
     record.insert("name".into(), to_json(name, 0)?);
     if let Some(aliases) = aliases {
-        if aliases.is_instance_of::<PyString>() {
-            return Err(error(
-                "aliases must be a list of strings, not a single string",
-            ));
-        }
-        let items: PyResult<Vec<Value>> = aliases
-            .try_iter()
-            .map_err(|err| {
-                refuse(aliases.py(), err, || {
-                    format!(
-                        "aliases must be a list of strings, not {}",
-                        type_name(aliases)
-                    )
-                })
-            })?
-            .map(|a| to_json(&a?, 1))
-            .collect();
-        record.insert("aliases".into(), Value::Array(items?));
+        // One string is split on `|` by the core, as every loader splits it.
+        let value = if aliases.is_instance_of::<PyString>() {
+            to_json(aliases, 0)?
+        } else {
+            let items: PyResult<Vec<Value>> = aliases
+                .try_iter()
+                .map_err(|err| {
+                    refuse(aliases.py(), err, || {
+                        format!(
+                            "aliases must be a list of strings, not {}",
+                            type_name(aliases)
+                        )
+                    })
+                })?
+                .map(|a| to_json(&a?, 1))
+                .collect();
+            Value::Array(items?)
+        };
+        record.insert("aliases".into(), value);
     }
     if let Some(kind) = kind {
         record.insert("kind".into(), to_json(kind, 0)?);
@@ -108,12 +115,16 @@ fn entity_from_args(
     Ok(Value::Object(record))
 }
 
-/// A validated set of entities, each with a unique id: one of its own, or a view of a
-/// resolver's entities (`Resolver.knowledge_base`), which copies none of them to be counted,
-/// searched or walked through.
+/// A validated set of entities, each with a unique id.
 ///
-/// Its lock, and the resolver's, are taken only with the GIL released, so that a fork waiting
-/// for them never waits for a thread that waits for the GIL (see `fork.rs`).
+/// Invalid records (missing or empty id or name, a field of the wrong type, a duplicate id, a
+/// malformed line) raise CanonicaError naming the file, line or record, and field. Knowledge
+/// bases, entities, matches and mentions pickle (for Spark, Dask and multiprocessing workers).
+/// `Resolver.knowledge_base` is a view of a resolver's entities, which copies none of them to
+/// be counted, searched or walked through.
+//
+// Its lock, and the resolver's, are taken only with the GIL released, so that a fork waiting
+// for them never waits for a thread that waits for the GIL (see `fork.rs`).
 #[pyclass(module = "canonica._core", frozen, name = "KnowledgeBase")]
 pub(crate) struct PyKnowledgeBase {
     backing: Backing,
@@ -258,17 +269,26 @@ pub(crate) fn records_of(
 
 #[pymethods]
 impl PyKnowledgeBase {
+    /// An empty knowledge base; fill it with `add`.
     #[new]
     fn new() -> PyKnowledgeBase {
         PyKnowledgeBase::wrap(canonica::KnowledgeBase::new())
     }
 
-    /// Rows: an iterable of dicts, or a pandas or polars DataFrame.
+    /// From dicts with `id`, `name` and optionally `aliases`, `kind`, `weight`, `data`;
+    /// other keys are kept as entity data. A pandas or polars DataFrame is taken row by row
+    /// (NaN and nulls mean "absent").
+    ///
+    /// Every loader reads fields by the same rules: `aliases` is a list of strings or one
+    /// string of aliases separated by `|` (as in CSV); `kind` is a string (blank: none);
+    /// `weight` is a number or a string holding one (blank: 1); `data` is a dict or a string
+    /// holding a JSON object, whose fields join the other data.
     #[staticmethod]
     fn from_records(py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
         records_of(py, rows).map(PyKnowledgeBase::wrap)
     }
 
+    /// From JSON Lines: one record per line (fields as for `from_records`).
     #[staticmethod]
     fn from_jsonl(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
         let path = path_of(path)?;
@@ -276,6 +296,7 @@ impl PyKnowledgeBase {
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
+    /// From a JSON array of records (fields as for `from_records`).
     #[staticmethod]
     fn from_json(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyKnowledgeBase> {
         let path = path_of(path)?;
@@ -283,6 +304,9 @@ impl PyKnowledgeBase {
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
+    /// From CSV with a header naming at least `id` and `name`; `aliases` holds several
+    /// aliases separated by `alias_separator`; `kind`, `weight` and `data` are read as
+    /// `from_records` reads strings; other columns are kept as data (strings).
     #[staticmethod]
     #[pyo3(
         signature = (path, delimiter=None, alias_separator=None),
@@ -315,6 +339,8 @@ impl PyKnowledgeBase {
         Ok(PyKnowledgeBase::wrap(kb))
     }
 
+    /// Adds one entity after validating it; CanonicaError names the field that is wrong.
+    /// `aliases` is a list of strings, or one string of aliases separated by `|`.
     #[pyo3(signature = (id, name, aliases=None, kind=None, weight=None, data=None))]
     fn add(
         &self,
@@ -344,6 +370,7 @@ impl PyKnowledgeBase {
         py.detach(|| self.len())
     }
 
+    /// The entity with this id; KeyError if there is none.
     fn __getitem__(&self, id: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
         let found = match id.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) {
             Some(text) => id.py().detach(|| self.get(text)),
@@ -354,7 +381,7 @@ impl PyKnowledgeBase {
             .ok_or_else(|| PyKeyError::new_err(id.clone().unbind()))
     }
 
-    /// False for anything that is not the id of an entity, strings or not.
+    /// True when an entity has this id (False for anything that is not a string).
     fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
         let py = id.py();
         let Some(id) = id.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) else {
@@ -385,7 +412,7 @@ impl PyKnowledgeBase {
         })
     }
 
-    /// The entities one at a time, in order, each copied as it comes.
+    /// The entities in order, each copied as it comes.
     fn __iter__(slf: Bound<'_, Self>) -> PyEntityIterator {
         PyEntityIterator {
             kb: slf.unbind(),
@@ -418,6 +445,7 @@ impl PyEntityIterator {
         slf
     }
 
+    /// The next entity.
     fn __next__(&self, py: Python<'_>) -> Option<PyEntity> {
         let kb = self.kb.bind(py).get();
         let position = self.next.load(Ordering::Relaxed);

@@ -13,6 +13,7 @@ mod functions;
 mod hooks;
 mod knowledge_base;
 mod pickle;
+mod progress;
 mod resolver;
 mod results;
 mod rules;
@@ -31,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CanonicaError", m.py().get_type::<errors::CanonicaError>())?;
     errors::add_location_defaults(m.py())?;
+    errors::add_os_errors(m)?;
     m.add("DEFAULT_THRESHOLD", canonica::DEFAULT_THRESHOLD)?;
     m.add("DEFAULT_MARGIN", canonica::DEFAULT_MARGIN)?;
     m.add("REBUILD_SHARE", canonica::REBUILD_SHARE)?;

@@ -7,7 +7,7 @@ use crate::convert::quote;
 use crate::pickle;
 use crate::signals::check_every;
 
-/// One entity a name resolved to.
+/// An entity a name resolved to, with how well and why.
 #[pyclass(module = "canonica._core", frozen, name = "Match")]
 pub(crate) struct PyMatch {
     pub(crate) inner: canonica::Match,
@@ -15,30 +15,38 @@ pub(crate) struct PyMatch {
 
 #[pymethods]
 impl PyMatch {
+    /// The entity's canonical ID.
     #[getter]
     fn id(&self) -> &str {
         &self.inner.id
     }
+    /// The entity's display name.
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
     }
+    /// How well the name matches, in [0, 1].
     #[getter]
     fn score(&self) -> f64 {
         self.inner.score
     }
+    /// The knowledge-base name or alias that matched (a generated acronym in capitals).
     #[getter]
     fn alias(&self) -> &str {
         &self.inner.alias
     }
+    /// The entity's kind.
     #[getter]
     fn kind(&self) -> Option<&str> {
         self.inner.kind.as_deref()
     }
+    /// How the match was found: "exact", "exact_without_titles", "compact", "acronym",
+    /// "tokens", "spelling" or "romanized".
     #[getter]
     fn method(&self) -> &'static str {
         self.inner.method.as_str()
     }
+    /// Which tokens met which, with what similarity.
     #[getter]
     fn evidence(&self) -> &str {
         &self.inner.evidence
@@ -104,30 +112,38 @@ pub(crate) struct PyMention {
 
 #[pymethods]
 impl PyMention {
+    /// Where the mention starts in the text, in code points.
     #[getter]
     fn start(&self) -> usize {
         self.start
     }
+    /// Where the mention ends in the text (exclusive), in code points.
     #[getter]
     fn end(&self) -> usize {
         self.end
     }
+    /// The mention as written, a title or role before a person included.
     #[getter]
     fn text(&self) -> &str {
         &self.text
     }
+    /// The entity's canonical ID.
     #[getter]
     fn id(&self) -> &str {
         &self.id
     }
+    /// The entity's display name.
     #[getter]
     fn name(&self) -> &str {
         &self.name
     }
+    /// 1.0 for an alias matched whole; less for a surname linked through an earlier
+    /// full mention or a misspelled name.
     #[getter]
     fn score(&self) -> f64 {
         self.score
     }
+    /// The entity's kind.
     #[getter]
     fn kind(&self) -> Option<&str> {
         self.kind.as_deref()

@@ -7,7 +7,10 @@ use crate::convert::whole_of;
 use crate::errors::{error, to_py_err};
 use crate::hooks;
 
-/// Sets how many threads `resolve_many` uses; 0 means one per core (or CANONICA_NUM_THREADS).
+/// Sets how many threads `resolve_many` and `link_many` use; 0 means one per core, or the
+/// value of the CANONICA_NUM_THREADS environment variable. Inside Spark, Dask and Ray
+/// workers, which already run one task per core, the default is 1; a number set here or in
+/// the environment variable wins over that.
 #[pyfunction]
 pub(crate) fn set_num_threads(py: Python<'_>, threads: &Bound<'_, PyAny>) -> PyResult<()> {
     let threads = whole_of(threads, "the number of threads")?;
@@ -21,7 +24,8 @@ pub(crate) fn set_num_threads(py: Python<'_>, threads: &Bound<'_, PyAny>) -> PyR
         .map_err(to_py_err)
 }
 
-/// How many threads `resolve_many` will use.
+/// How many threads `resolve_many` and `link_many` will use when called from this thread (1
+/// in a task of a Spark, Dask or Ray worker unless set otherwise).
 #[pyfunction]
 pub(crate) fn num_threads(py: Python<'_>) -> PyResult<usize> {
     use_worker_default(py)?;
