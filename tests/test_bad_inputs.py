@@ -1110,7 +1110,8 @@ SIGNAL_DURING_CORE_WORK = textwrap.dedent(
     if which == "resolve_many":
         work = lambda: r.resolve_many(["Tokayev Kassym", "President Tokaev", "Emirati"] * 2_000_000)
     elif which == "link":
-        text = open(sys.argv[3], encoding="utf-8").read() * 400
+        article = open(sys.argv[3], encoding="utf-8").read()
+        text = article * (50_000_000 // len(article) + 1)
         work = lambda: r.link(text, fuzzy=True)
     elif which == "build":
         rows = [{"id": f"e{i}", "name": f"Person {i} Surname{i % 977}"} for i in range(400_000)]
