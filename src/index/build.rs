@@ -6,6 +6,8 @@ use smallvec::SmallVec;
 
 use super::flat::{hash_bytes, HashedKeys};
 use super::{for_each_delete, AliasSource, Index};
+use crate::error::Result;
+use crate::interrupt;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
@@ -285,15 +287,18 @@ impl Builder {
 }
 
 impl Index {
-    /// Indexes every name and alias of `kb`, and the acronyms generated from them.
-    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
+    /// Indexes every name and alias of `kb`, and the acronyms generated from them; stops with
+    /// an error when the work is interrupted (see [`crate::interrupt`]).
+    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Result<Index> {
         let mut builder = Builder::default();
         let mut generated = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
+            interrupt::check()?;
             generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
         }
         builder.add_acronyms(generated, &codes(kb, normalizer));
-        builder.finish(kb.len())
+        interrupt::check()?;
+        Ok(builder.finish(kb.len()))
     }
 }
 

@@ -3,16 +3,21 @@
 
 use pyo3::prelude::*;
 
-use crate::convert::text_of;
+use crate::convert::{str_of, text_of};
 use crate::errors::guard;
 use crate::knowledge_base::PyKnowledgeBase;
+use crate::resolver::LONG_TEXT;
+use crate::signals;
 
 /// The normalized form of a text: NFKC and case folded, accents removed, other scripts
 /// transliterated to Latin, punctuation rules applied, one space between tokens.
 #[pyfunction]
-pub(crate) fn normalize(text: &Bound<'_, PyAny>) -> PyResult<String> {
-    let text = text_of(text, "the text")?;
-    guard(|| canonica::normalize(&text))
+pub(crate) fn normalize(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = str_of(text, "the text")?;
+    if text.len() >= LONG_TEXT {
+        return signals::run(py, || Ok(canonica::normalize(text)));
+    }
+    guard(|| canonica::normalize(text))
 }
 
 /// How alike two names are, in [0, 1], under the same normalization and rules as
