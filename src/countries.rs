@@ -24,13 +24,16 @@ const COUNTRIES_JSONL: &str = include_str!("../data/countries.jsonl");
 
 /// The built-in countries knowledge base (parsed once, then cloned).
 pub fn countries() -> KnowledgeBase {
+    parsed().clone()
+}
+
+/// The built-in countries, parsed on first use.
+pub(crate) fn parsed() -> &'static KnowledgeBase {
     static PARSED: OnceLock<KnowledgeBase> = OnceLock::new();
-    PARSED
-        .get_or_init(|| {
-            KnowledgeBase::read_jsonl(COUNTRIES_JSONL.as_bytes())
-                .expect("the embedded countries data is validated by the test suite")
-        })
-        .clone()
+    PARSED.get_or_init(|| {
+        KnowledgeBase::read_jsonl(COUNTRIES_JSONL.as_bytes())
+            .expect("the embedded countries data is validated by the test suite")
+    })
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub enum ErrorKind {
     InvalidSavedFile,
     /// An argument is out of its allowed range.
     InvalidArgument,
+    /// The work was stopped early through its [`Interrupt`](crate::interrupt::Interrupt).
+    Interrupted,
 }
 
 /// Where an error happened: any of file, line (1-based) and field may be known.
@@ -160,7 +162,7 @@ impl Error {
 
 impl fmt::Display for ErrorKind {
     /// The category in words: "invalid record", "parse error", "I/O error", "invalid saved
-    /// file", "invalid argument".
+    /// file", "invalid argument", "interrupted".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ErrorKind::InvalidRecord => "invalid record",
@@ -168,6 +170,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Io => "I/O error",
             ErrorKind::InvalidSavedFile => "invalid saved file",
             ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::Interrupted => "interrupted",
         })
     }
 }

@@ -54,7 +54,11 @@ mod codec;
 mod countries;
 mod distance;
 pub mod error;
+mod files;
+#[doc(hidden)]
+pub mod fork;
 mod index;
+pub mod interrupt;
 pub mod kb;
 pub mod link;
 pub mod normalize;
@@ -73,6 +77,7 @@ pub use cluster::{
 };
 pub use countries::countries;
 pub use error::{Error, ErrorKind, Location, Result};
+pub use files::{MAX_FILE_BYTES, MAX_LINE_BYTES};
 pub use kb::{CsvOptions, Entity, KnowledgeBase};
 pub use link::{LinkOptions, LinkedSpan, Mention};
 pub use normalize::{normalize, Normalizer, Token};

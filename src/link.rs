@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::index::{AliasSource, Index};
+use crate::interrupt;
 use crate::kb::Entity;
 use crate::normalize::function_words::is_function_word;
 use crate::normalize::titles::titles_before;
@@ -225,55 +226,118 @@ impl State {
             })
             .collect()
     }
+}
 
-    /// See [`Resolver::link_spans`].
+/// How many tokens after the one linking looks at are read first: the longest span, and the
+/// longest title a span's words may belong to.
+const AHEAD: usize = MAX_SPAN + 4;
+/// How many tokens before the one linking looks at are kept: a run of titles attached to a
+/// person goes back at most this far.
+const BEHIND: usize = 1024;
+/// The most misspelled spans remembered during one call.
+const MISSPELLED_CACHE: usize = 4096;
+
+/// One call of [`State::link_spans`] as it reads the text: a window of its tokens, the
+/// mentions found so far, and the persons already mentioned in full.
+struct Linker<'s, 't> {
+    state: &'s State,
+    text: &'t str,
+    options: &'s LinkOptions,
+    /// The tokens read and not yet forgotten; `at` is the next one to link from.
+    tokens: Vec<Token>,
+    at: usize,
+    mentions: Vec<LinkedSpan>,
+    /// Surname -> entity position, for persons already mentioned in full.
+    surnames: FxHashMap<String, u32>,
+    /// One buffer for the span keys of the whole text.
+    key: String,
+    /// What spans already resolved to as misspelled names: a text repeats its names.
+    misspelled: FxHashMap<&'t str, Option<(u32, f64)>>,
+}
+
+impl State {
+    /// See [`Resolver::link_spans`]. The text's tokens are read as linking goes, and forgotten
+    /// behind it, so that the memory it takes is that of the mentions found.
     pub(crate) fn link_spans(&self, text: &str, options: &LinkOptions) -> Vec<LinkedSpan> {
-        let kind = options.kind.as_deref();
-        let mut tokens = self.normalizer.tokens(text);
-        for t in tokens.iter_mut().filter(|t| t.lossy) {
-            t.text = match_text(t);
+        let mut linker = Linker {
+            state: self,
+            text,
+            options,
+            tokens: Vec::new(),
+            at: 0,
+            mentions: Vec::new(),
+            surnames: FxHashMap::default(),
+            key: String::new(),
+            misspelled: FxHashMap::default(),
+        };
+        self.normalizer.each_token(text, |mut token| {
+            // Once interrupted, the tokens still handed over are skipped.
+            if interrupt::stopped() {
+                return;
+            }
+            if token.lossy {
+                token.text = match_text(&token);
+            }
+            linker.tokens.push(token);
+            while linker.tokens.len() >= linker.at + AHEAD {
+                linker.step();
+            }
+            if linker.at > 2 * BEHIND {
+                linker.tokens.drain(..linker.at - BEHIND);
+                linker.at = BEHIND;
+            }
+        });
+        while linker.at < linker.tokens.len() && !interrupt::stopped() {
+            linker.step();
         }
-        let mut mentions: Vec<LinkedSpan> = Vec::new();
-        // Surname -> entity position, for persons already mentioned in full.
-        let mut surnames: FxHashMap<String, u32> = FxHashMap::default();
-        // One buffer for the span keys of the whole text.
-        let mut key = String::new();
-        let mut i = 0;
-        while i < tokens.len() {
-            let mut spans = self.spans_at(text, &tokens, i, kind, &mut key);
-            if !options.overlapping {
-                spans.truncate(1);
-            }
-            // Where the spans start: a surname may take the given name or initial before it.
-            let mut from = i;
-            if spans.is_empty() {
-                if let Some(&entity) = surnames.get(&tokens[i].text) {
-                    if let Some(back) = self.surname_start(text, &tokens, i, entity, &mentions) {
-                        from = back;
-                        spans.push(SpanMatch {
-                            len: i + 1 - back,
-                            entity,
-                            score: SURNAME,
-                        });
-                    }
-                } else if options.fuzzy {
-                    spans.extend(self.misspelled_at(text, &tokens, i, kind));
-                }
-            }
-            let advance = spans.first().map_or(1, |s| s.len + from - i);
-            for span in spans {
-                let mention = self.mention(&tokens, from, span, &mentions);
-                let person = self.kb.at(span.entity).is_some_and(Entity::is_person);
-                if person && span.score == WHOLE {
-                    surnames.insert(tokens[from + span.len - 1].text.clone(), span.entity);
-                }
-                mentions.push(mention);
-            }
-            i += if options.overlapping { 1 } else { advance };
-        }
-        mentions
+        linker.mentions
     }
+}
 
+impl Linker<'_, '_> {
+    /// Links from the token at `at` on, and moves past what it linked.
+    fn step(&mut self) {
+        let (state, text, tokens, i) = (self.state, self.text, &self.tokens, self.at);
+        let kind = self.options.kind.as_deref();
+        let mut spans = state.spans_at(text, tokens, i, kind, &mut self.key);
+        if !self.options.overlapping {
+            spans.truncate(1);
+        }
+        // Where the spans start: a surname may take the given name or initial before it.
+        let mut from = i;
+        if spans.is_empty() {
+            if let Some(&entity) = self.surnames.get(&tokens[i].text) {
+                if let Some(back) = state.surname_start(text, tokens, i, entity, &self.mentions) {
+                    from = back;
+                    spans.push(SpanMatch {
+                        len: i + 1 - back,
+                        entity,
+                        score: SURNAME,
+                    });
+                }
+            } else if self.options.fuzzy {
+                let cache = &mut self.misspelled;
+                if cache.len() >= MISSPELLED_CACHE {
+                    cache.clear();
+                }
+                spans.extend(state.misspelled_at(text, tokens, i, kind, cache));
+            }
+        }
+        let advance = spans.first().map_or(1, |s| s.len + from - i);
+        for span in spans {
+            let mention = state.mention(tokens, from, span, &self.mentions);
+            let person = state.kb.at(span.entity).is_some_and(Entity::is_person);
+            if person && span.score == WHOLE {
+                self.surnames
+                    .insert(tokens[from + span.len - 1].text.clone(), span.entity);
+            }
+            self.mentions.push(mention);
+        }
+        self.at += if self.options.overlapping { 1 } else { advance };
+    }
+}
+
+impl State {
     /// The mention `span` makes from token `i` on, with a title or role right before a person
     /// attached, unless it overlaps the previous mention.
     fn mention(
@@ -349,12 +413,13 @@ impl State {
     /// A misspelled name starting at token `i`: a span of up to [`MAX_FUZZY_SPAN`] tokens,
     /// written as a name is (see [`name_like`]), that resolves (see [`Resolver::resolve`]) to
     /// one entity.
-    fn misspelled_at(
+    fn misspelled_at<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         tokens: &[Token],
         i: usize,
         kind: Option<&str>,
+        cache: &mut FxHashMap<&'t str, Option<(u32, f64)>>,
     ) -> Option<SpanMatch> {
         let first = text[tokens[i].start..].chars().next()?;
         if !first.is_uppercase() || tokens[i].text.len() < MIN_FUZZY_LEN {
@@ -365,13 +430,11 @@ impl State {
             .filter(|&len| name_like(text, &tokens[i..i + len]))
             .find_map(|len| {
                 let span = &text[tokens[i].start..tokens[i + len - 1].end];
-                let found = self.resolve(span, kind)?;
-                let entity = self.kb.slot_of(&found.id)?;
-                Some(SpanMatch {
-                    len,
-                    entity,
-                    score: found.score,
-                })
+                let (entity, score) = (*cache.entry(span).or_insert_with(|| {
+                    let found = self.resolve(span, kind)?;
+                    Some((self.kb.slot_of(&found.id)?, found.score))
+                }))?;
+                Some(SpanMatch { len, entity, score })
             })
     }
 

@@ -13,14 +13,20 @@
 //! The header lets a truncated, corrupted or foreign file be rejected with a clear
 //! [`Error`] before anything is decoded. The index is saved as it is in memory
 //! (flat arrays), so loading copies arrays instead of normalizing and indexing every alias again.
+//!
+//! A save replaces its file atomically: the bytes go to a temporary file of an unpredictable
+//! name beside it, created exclusively, synced, given the permissions of the file it replaces,
+//! and renamed over it. Saves to one path from several threads or processes each leave a
+//! complete file; the last one wins. A saved file is read from a regular file of at most
+//! [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES).
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files;
 use crate::index::Index;
+use crate::interrupt;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::resolve::Resolver;
 
@@ -82,8 +88,9 @@ fn decode_entity(r: &mut Reader) -> Result<Entity> {
     Ok(e)
 }
 
-/// Encodes a resolver to bytes.
-pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
+/// Encodes a resolver to bytes; an error only when the work is interrupted (see
+/// [`crate::interrupt`]).
+pub(crate) fn to_bytes(resolver: &Resolver) -> Result<Vec<u8>> {
     let state = resolver.read();
     let mut w = Writer::default();
     w.f64(state.threshold);
@@ -92,10 +99,11 @@ pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
     for (_, e) in state.kb.iter() {
         encode_entity(&mut w, e);
     }
+    interrupt::check()?;
     // A changed index is saved as a rebuild of it, which answers the same and loads as fast as
     // one built directly (its arrays numbered in order, none of its aliases dead).
     if state.index.is_changed() {
-        Index::build(&state.kb.to_knowledge_base(), &state.normalizer).encode(&mut w);
+        Index::build(&state.kb.to_knowledge_base(), &state.normalizer)?.encode(&mut w);
     } else {
         state.index.encode(&mut w);
     }
@@ -106,7 +114,7 @@ pub(crate) fn to_bytes(resolver: &Resolver) -> Vec<u8> {
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
-    out
+    Ok(out)
 }
 
 /// Decodes a resolver from bytes made by [`to_bytes`].
@@ -147,6 +155,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
     let count = r.u32()? as usize;
     let mut entities = Vec::with_capacity(count.min(payload.len() / 16));
     for _ in 0..count {
+        interrupt::check()?;
         entities.push(decode_entity(&mut r)?);
     }
     let kb = KnowledgeBase::from_saved(entities).map_err(|e| invalid(e.to_string()))?;
@@ -161,44 +170,23 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
         .map_err(|e| invalid(e.to_string()))
 }
 
-/// Writes a resolver to `path` atomically: to a temporary file beside it, then renamed, so an
-/// interrupted save never leaves a partial file under the final name.
+/// Writes a resolver to `path` atomically (see the module docs).
 pub(crate) fn save(resolver: &Resolver, path: &Path) -> Result<()> {
-    let bytes = to_bytes(resolver);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid_argument("the path names no file").in_file(path))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    let bytes = to_bytes(resolver)?;
+    files::replace(path, &bytes)
 }
 
 /// Reads a resolver saved with [`save`].
 pub(crate) fn load(path: &Path) -> Result<Resolver> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = files::read(path)?;
     from_bytes(&bytes).map_err(|e| e.in_file(path))
 }
 
 impl Resolver {
-    /// The resolver as bytes (see the [module docs](crate::store) for the layout).
+    /// The resolver as bytes (see the [module docs](crate::store) for the layout). Work run
+    /// through an [`Interrupt`](crate::interrupt::Interrupt) that stops early gives no bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        to_bytes(self)
+        to_bytes(self).unwrap_or_default()
     }
 
     /// A resolver from bytes made by [`Resolver::to_bytes`]. Truncated, corrupted or foreign
@@ -207,7 +195,8 @@ impl Resolver {
         from_bytes(bytes)
     }
 
-    /// Saves the resolver to `path`, atomically.
+    /// Saves the resolver to `path`, atomically (see the [module docs](crate::store)); `path`
+    /// must be a new file or a regular one.
     ///
     /// ```
     /// # use canonica::{Entity, KnowledgeBase, Resolver};
@@ -246,7 +235,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let r = resolver();
-        let back = from_bytes(&to_bytes(&r)).unwrap();
+        let back = from_bytes(&to_bytes(&r).unwrap()).unwrap();
         assert_eq!(back.threshold(), 0.8);
         assert_eq!(
             back.knowledge_base().entities(),
@@ -257,7 +246,7 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_errors() {
-        let bytes = to_bytes(&resolver());
+        let bytes = to_bytes(&resolver()).unwrap();
         for n in 0..bytes.len() {
             let err = from_bytes(&bytes[..n]).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidSavedFile);

@@ -6,11 +6,14 @@
 //! package drops the inherited pool in every forked child, so the child builds a fresh one
 //! instead of waiting forever on threads that do not exist.
 
+use std::ops::Range;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::error::{Error, Result};
+use crate::interrupt::{self, StopFlag, POLL_INTERVAL};
 
 /// The environment variable that sets the number of threads when [`set_num_threads`] was not
 /// called; 0 or unset means one per core.
@@ -83,6 +86,14 @@ pub fn after_fork() {
     }
 }
 
+/// The locks of the settings and the pool, taken for a fork (see `crate::fork`).
+pub(crate) fn lock_for_fork() -> impl Sized {
+    (
+        CHOSEN.write().unwrap_or_else(|e| e.into_inner()),
+        POOL.write().unwrap_or_else(|e| e.into_inner()),
+    )
+}
+
 /// Runs `f` on the pool, building or resizing it first when needed.
 pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let threads = wanted();
@@ -114,6 +125,34 @@ pub(crate) fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         }
     };
     pool.install(f)
+}
+
+/// Runs `f` over the items `0..len` on the pool and concatenates what it returns: in one go,
+/// or, in work that may be interrupted (see [`crate::interrupt`]), in parts that take about
+/// [`POLL_INTERVAL`] each, with a look at the interrupt between two parts. Stopped, the result
+/// is short.
+pub(crate) fn install_parts<T: Send>(
+    len: usize,
+    f: impl Fn(Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    if !StopFlag::current().is_active() {
+        return install(|| f(0..len));
+    }
+    let mut out = Vec::with_capacity(len);
+    let (mut start, mut size) = (0, 16);
+    while start < len && !interrupt::stopped_now() {
+        let end = len.min(start + size);
+        let began = Instant::now();
+        out.extend(install(|| f(start..end)));
+        let took = began.elapsed();
+        if took < POLL_INTERVAL / 2 {
+            size = size.saturating_mul(2);
+        } else if took > POLL_INTERVAL * 2 {
+            size = (size / 2).max(1);
+        }
+        start = end;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::index::Index;
+use crate::interrupt;
 use crate::kb::{Entity, EntitySlots};
 use crate::resolve::{Resolver, State};
 
@@ -96,10 +97,13 @@ impl Resolver {
                 let state = self.read();
                 (state.kb.to_knowledge_base(), state.normalizer.clone())
             };
-            let index = Index::build(&kb, &normalizer);
-            let mut state = self.write();
-            state.kb = EntitySlots::from(kb);
-            state.index = index;
+            // An interrupted rebuild leaves the changed index, which answers the same; the next
+            // call that changes anything rebuilds it.
+            if let Ok(index) = Index::build(&kb, &normalizer) {
+                let mut state = self.write();
+                state.kb = EntitySlots::from(kb);
+                state.index = index;
+            }
         }
         drop(writer);
         Ok(())
@@ -110,6 +114,7 @@ impl Resolver {
 fn check(state: &State, changes: &[Change]) -> Result<()> {
     let mut seen: HashSet<&str> = HashSet::new();
     for (i, change) in changes.iter().enumerate() {
+        interrupt::check()?;
         let record = i as u64 + 1;
         let at = |e: Error| e.at_record(record);
         let id = match change {

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -742,6 +743,59 @@ def test_interrupted_run_leaves_no_partial_output(
     assert b"Traceback" not in err
     assert os.listdir(out_dir) == ["result.csv"], "no temporary file is left"
     assert out_path.read_bytes() == b"the previous result\n", "the old output is untouched"
+
+
+def _is_running(pid: int) -> bool:
+    """True unless the process has exited (a zombie not yet waited for counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_at_random_moments_never_exits_0_or_replaces_the_output(
+    kb: Path, tmp_path: Path
+) -> None:
+    # SIGTERM at moments spread over a whole run (starting, reading, resolving, writing,
+    # renaming, exiting): a run that got it before it ended exits 143 (or dies of it before
+    # Python could install its handler), and the output is the old file or, had the rename
+    # been done before the signal came, the complete new one; never a part, never a stray file.
+    table = tmp_path / "in" / "names.csv"
+    table.parent.mkdir()
+    _big_table(table, 10_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out_path = out_dir / "result.csv"
+    command = [sys.executable, "-m", "canonica", "resolve", "--kb", str(kb)]
+    command += ["--column", "who", "--input", str(table), "-o", str(out_path)]
+    started = time.monotonic()
+    subprocess.run(command, check=True, cwd=ROOT, timeout=300)
+    whole_run = time.monotonic() - started
+    complete = out_path.read_bytes()
+    rng = random.Random(20)
+    codes: dict[int, int] = {}
+    for run in range(20):
+        out_path.write_bytes(b"the previous result\n")
+        proc = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=ROOT)
+        try:
+            time.sleep(rng.uniform(0, whole_run * 1.1))
+            signalled = _is_running(proc.pid)
+            if signalled:
+                proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=300)
+        finally:
+            proc.kill()
+        assert os.listdir(out_dir) == ["result.csv"], f"run {run}: a temporary file is left"
+        result = out_path.read_bytes()
+        assert result in (b"the previous result\n", complete), f"run {run}: a partial output"
+        if signalled:
+            assert proc.returncode in (143, -signal.SIGTERM), (run, proc.returncode, err)
+            assert b"Traceback" not in err, err
+            codes[proc.returncode] = codes.get(proc.returncode, 0) + 1
+        else:
+            assert proc.returncode == 0 and result == complete, err
+    assert codes.get(143, 0) >= 5, codes  # most signals reach a run that handles them
 
 
 def test_rows_and_columns_come_through_byte_for_byte(

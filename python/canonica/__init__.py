@@ -22,6 +22,8 @@ from canonica._core import (
     DEFAULT_CLUSTER_THRESHOLD,
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
+    MAX_FILE_BYTES,
+    MAX_LINE_BYTES,
     REBUILD_SHARE,
     CanonicaError,
     CanonicaFileNotFoundError,
@@ -63,6 +65,8 @@ __all__ = [
     "Entity",
     "Join",
     "KnowledgeBase",
+    "MAX_FILE_BYTES",
+    "MAX_LINE_BYTES",
     "Match",
     "Mention",
     "REBUILD_SHARE",
@@ -81,9 +85,15 @@ __all__ = [
     "similarity_pairs",
 ]
 
-# A forked child inherits the parent's thread pool but none of its threads: forget it there.
+# A forked child has only the thread that forked: before a fork that thread takes canonica's
+# locks, so that none is left held by a thread the child does not have, and lets them go after;
+# the child forgets the thread pool inherited from the parent.
 if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_core._after_fork)
+    _os.register_at_fork(
+        before=_core._before_fork,
+        after_in_parent=_core._after_fork_in_parent,
+        after_in_child=_core._after_fork,
+    )
 
 # What stays in Python: data frames, and which engine's worker runs a task. The compiled core
 # calls these for `resolve_frame`, `resolve_many` and `num_threads`.

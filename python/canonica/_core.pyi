@@ -10,6 +10,10 @@ DEFAULT_MARGIN: float
 DEFAULT_CLUSTER_THRESHOLD: float
 #: The share of a resolver's index that live updates may change before it is rebuilt.
 REBUILD_SHARE: float
+#: The largest file canonica reads (a knowledge base, a saved resolver): 4 GiB.
+MAX_FILE_BYTES: int
+#: The longest line of JSON Lines, or record of CSV, canonica reads: 16 MiB.
+MAX_LINE_BYTES: int
 
 _Path = str | PathLike[str]
 #: `progress=`: False (none), True (a bar on standard error), or a callable taking (done, total).
@@ -86,7 +90,7 @@ class Entity:
     def data(self) -> dict[str, Any]:
         """Every other field of the record, as given."""
     def __eq__(self, value: object, /) -> bool: ...
-    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, int]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -140,7 +144,7 @@ class KnowledgeBase:
         """The entities in order, each copied as it comes."""
     def entities(self) -> list[Entity]:
         """The entities in the order they were added."""
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes, int]]: ...
 
 @final
 class KnowledgeBaseIterator:
@@ -176,7 +180,7 @@ class Match:
     def evidence(self) -> str:
         """Which tokens met which, with what similarity."""
     def __eq__(self, value: object, /) -> bool: ...
-    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]: ...
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...], int]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -207,7 +211,7 @@ class Mention:
     def kind(self) -> str | None:
         """The entity's kind."""
     def __eq__(self, value: object, /) -> bool: ...
-    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]: ...
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...], int]]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
@@ -408,10 +412,10 @@ def ngram_fingerprint(s: str, n: int = 2) -> str:
     `fingerprint`, spaces removed, its distinct n-grams sorted and concatenated."""
 
 def _resolver_from_bytes(data: bytes) -> Resolver: ...
-def _knowledge_base_from_jsonl(jsonl: bytes) -> KnowledgeBase: ...
-def _entity_from_json(record: str) -> Entity: ...
-def _match_from_state(state: tuple[Any, ...]) -> Match: ...
-def _mention_from_state(state: tuple[Any, ...]) -> Mention: ...
+def _knowledge_base_from_jsonl(jsonl: bytes, checksum: int | None = None) -> KnowledgeBase: ...
+def _entity_from_json(record: str, checksum: int | None = None) -> Entity: ...
+def _match_from_state(state: tuple[Any, ...], checksum: int | None = None) -> Match: ...
+def _mention_from_state(state: tuple[Any, ...], checksum: int | None = None) -> Mention: ...
 def _match_words(text: str) -> list[str]:
     """The words `text` is matched by: its normalized tokens, those read from a lossy script
     (Han, kana, Arabic, Hebrew) marked with "^" (`canonica::normalize::match_words`)."""
@@ -444,6 +448,8 @@ def num_threads() -> int:
     """How many threads `resolve_many` and `link_many` will use when called from this thread (1
     in a task of a Spark, Dask or Ray worker unless set otherwise)."""
 
+def _before_fork() -> None: ...
+def _after_fork_in_parent() -> None: ...
 def _after_fork() -> None: ...
 def _set_hooks(
     *,
@@ -492,6 +498,8 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Entity",
     "Join",
+    "MAX_FILE_BYTES",
+    "MAX_LINE_BYTES",
     "KnowledgeBase",
     "KnowledgeBaseIterator",
     "Match",
@@ -500,6 +508,8 @@ __all__ = [
     "Resolver",
     "__version__",
     "_after_fork",
+    "_after_fork_in_parent",
+    "_before_fork",
     "_entity_from_json",
     "_is_small_word",
     "_knowledge_base_from_jsonl",

@@ -65,10 +65,16 @@ def pandas_names(values: Any) -> Any:
 
 
 def _is_missing(value: Any) -> bool:
+    """None, NaN, pandas.NA and NaT, as the core reads them (numpy's float32 NaN and NaT too)."""
     if value is None:
         return True
     if isinstance(value, float):
         return math.isnan(value)
+    if type(value).__module__ == "numpy" and type(value).__name__ != "ndarray":
+        try:
+            return bool(value != value)
+        except (TypeError, ValueError):
+            return False
     return type(value).__name__ in ("NAType", "NaTType")
 
 
@@ -119,16 +125,36 @@ def resolve_frame(
             "resolve_frame takes a pandas or polars DataFrame or a polars LazyFrame, not "
             f"{type(df).__name__}"
         )
-    columns = list(df.collect_schema().names()) if lazy else [str(c) for c in df.columns]
-    if column not in columns:
-        raise _error(
-            f"the frame has no column {column!r} (columns: {', '.join(columns)})", field=column
-        )
+    labels = list(df.collect_schema().names()) if lazy else list(df.columns)
+    _check_column(df, labels, column)
+    columns = [str(label) for label in labels]
     id_col, name_col, score_col = output_columns(columns, prefix)
     if lazy:
         return _resolve_lazy(resolver, df, column, (id_col, name_col, score_col), kind, progress)
     ids, names, scores = _resolve_column(resolver, df[column], column, kind, progress)
     return with_columns(df, [(id_col, ids), (name_col, names)], [(score_col, scores)])
+
+
+def _check_column(df: Any, labels: list[Any], column: str) -> None:
+    """Raises CanonicaError naming `column` unless exactly one column is labelled `column`.
+    Labels are compared as they are (the string "0" is not the column labelled 0), and a frame
+    with more than one level of column labels (a pandas MultiIndex) is refused."""
+    levels = getattr(getattr(df, "columns", None), "nlevels", 1)
+    if levels > 1:
+        raise _error(
+            f"the column {column!r}: resolve_frame needs one level of column labels, not a "
+            f"MultiIndex of {levels}; flatten it first (for example "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns])",
+            field=column,
+        )
+    found = sum(1 for label in labels if isinstance(label, str) and label == column)
+    if found == 0:
+        listed = ", ".join(repr(label) for label in labels)
+        raise _error(f"the frame has no column {column!r} (columns: {listed})", field=column)
+    if found > 1:
+        raise _error(
+            f"the frame has {found} columns named {column!r}; rename all but one", field=column
+        )
 
 
 def with_columns(

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import canonica
-from canonica import _cluster
+from canonica import _cluster, _streams
 from canonica._frames import DEFAULT_PREFIX
 
 __all__ = ["load_resolver", "main"]
@@ -131,6 +131,8 @@ def load_resolver(
     """
     if kb == BUILTIN_COUNTRIES and not os.path.exists(kb):
         return canonica.Resolver(canonica.countries(), threshold=threshold, margin=margin)
+    # Before opening it: opening a FIFO waits for a writer.
+    _streams.check_regular_file(kb)
     with open(kb, "rb") as f:
         magic = f.read(len(_SAVED_RESOLVER_MAGIC))
     if magic == _SAVED_RESOLVER_MAGIC:
@@ -179,24 +181,14 @@ class Table:
     delimiter: str = ","
 
 
-def _decoded_lines(stream: IO[bytes], source: str) -> Iterator[str]:
-    """The lines of a binary stream, decoded from UTF-8 (a leading BOM is dropped), each with its
-    line terminator; a line that is not UTF-8 raises CliError naming `source` and the line."""
-    for number, raw in enumerate(stream, 1):
-        try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError as exc:
-            raise CliError(
-                f"{source}, line {number}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                f"column {exc.start + 1})"
-            ) from None
+_decoded_lines = _streams.decoded_lines
 
 
 def _input_lines(path: str | None) -> tuple[Iterator[str], str, Callable[[], None]]:
     """The decoded lines of `path` (standard input for None or "-"), the name to use in
     messages, and a function that closes the file."""
     if path is None or path == "-":
-        buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+        buffer = _streams.stdin_buffer()
         if buffer is None:  # a text-only replacement of sys.stdin
             return iter(sys.stdin), "<stdin>", lambda: None
         return _decoded_lines(buffer, "<stdin>"), "<stdin>", lambda: None
@@ -268,11 +260,16 @@ def _read_jsonl(lines: Iterable[str], source: str, column: str) -> Table:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = _streams.strict_json(line)
         except json.JSONDecodeError as exc:
             raise CliError(
                 f"{source}, line {number}: malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except _streams.JsonValueError as exc:
+            field = "" if exc.field is None else f", field {exc.field!r}"
+            raise CliError(f"{source}, line {number}{field}: {exc}") from None
+        except ValueError as exc:  # an integer of more digits than Python converts
+            raise CliError(f"{source}, line {number}: {exc}") from None
         except RecursionError:
             raise CliError(f"{source}, line {number}: JSON nested too deeply") from None
         if not isinstance(record, dict):
@@ -347,7 +344,7 @@ class _Progress:
     def __init__(self, total: int, label: str = "resolving") -> None:
         self.total = total
         self.label = label
-        self.shown = total > PROGRESS_MIN_ROWS and sys.stderr.isatty()
+        self.shown = total > PROGRESS_MIN_ROWS and sys.stderr is not None and sys.stderr.isatty()
 
     def update(self, done: int, total: int | None = None) -> None:
         if total is not None:
@@ -521,8 +518,9 @@ def _output_format(args: argparse.Namespace, table: Table) -> tuple[str, str]:
 def _emit(output: str | None, write: Callable[[IO[str]], None]) -> None:
     """Writes to standard output, or to `output` atomically."""
     if output is None or output == "-":
-        write(sys.stdout)
-        sys.stdout.flush()
+        out = _streams.stdout()
+        write(out)
+        out.flush()
     else:
         _write_atomically(output, write)
 
@@ -636,6 +634,7 @@ def _cmd_link(args: argparse.Namespace) -> int:
 
 def _cmd_candidates(args: argparse.Namespace) -> int:
     resolver = load_resolver(args.kb, None)
+    out = _streams.stdout()
     for query in args.names:
         for rank, m in enumerate(resolver.candidates(query, limit=args.limit, kind=args.kind), 1):
             record = {
@@ -649,8 +648,8 @@ def _cmd_candidates(args: argparse.Namespace) -> int:
                 "kind": m.kind,
                 "evidence": m.evidence,
             }
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
     return 0
 
 
@@ -664,10 +663,11 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
             texts = [_strip_line_end(line) for line in lines]
         finally:
             close()
+    out = _streams.stdout()
     for text in texts:
-        sys.stdout.write(canonica.normalize(text))
-        sys.stdout.write("\n")
-    sys.stdout.flush()
+        out.write(canonica.normalize(text))
+        out.write("\n")
+    out.flush()
     return 0
 
 
@@ -766,7 +766,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
         except canonica.CanonicaError as exc:
             raise CliError(f"{path}: {exc}") from None
     resolver.save(args.output)
-    sys.stderr.write(f"{PROG}: {len(resolver)} entities saved to {args.output}\n")
+    _streams.report(f"{PROG}: {len(resolver)} entities saved to {args.output}\n")
     return 0
 
 
@@ -1238,8 +1238,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 1
-    except (CliError, canonica.CanonicaError, OSError, UnicodeError) as exc:
-        sys.stderr.write(f"{PROG}: error: {_error_message(exc)}\n")
+    except (
+        CliError,
+        _streams.StreamError,
+        canonica.CanonicaError,
+        OSError,
+        UnicodeError,
+    ) as exc:
+        _streams.report(f"{PROG}: error: {_error_message(exc)}\n")
         return 1
     finally:
         sys.unraisablehook = previous_unraisable

@@ -7,6 +7,8 @@ use smallvec::SmallVec;
 use super::flat::{hash_bytes, HashedKeys};
 use super::scan::{is_fuzzy, SCAN_VOCAB};
 use super::{for_each_delete, AliasSource, Index};
+use crate::error::Result;
+use crate::interrupt;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
@@ -293,21 +295,24 @@ impl Builder {
 }
 
 impl Index {
-    /// Indexes every name and alias of `kb`, and the acronyms generated from them.
-    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Index {
-        Index::build_tokenized(kb, normalizer, &|text| normalizer.tokens(text), false)
+    /// Indexes every name and alias of `kb`, and the acronyms generated from them; stops with
+    /// an error when the work is interrupted (see [`crate::interrupt`]).
+    pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Result<Index> {
+        let tokenize = |text: &str| normalizer.tokens(text);
+        Index::build_tokenized(kb, normalizer, &tokenize, false, &interrupt::check)
     }
 
     /// [`Index::build`] for a pairwise comparison: the names' tokens come from `tokenize` (each
     /// name is tokenized once for both directions), and a vocabulary of at most
     /// [`SCAN_VOCAB`] tokens is scanned for near words instead of getting the tables of
     /// deletes and drift keys. Such an index is never saved: saved indexes keep their tables.
+    /// It holds two entities, too few to look for interruptions in between: it never fails.
     pub(crate) fn build_with(
         kb: &KnowledgeBase,
         normalizer: &Normalizer,
         tokenize: Tokenize<'_>,
-    ) -> Index {
-        Index::build_tokenized(kb, normalizer, tokenize, true)
+    ) -> Result<Index> {
+        Index::build_tokenized(kb, normalizer, tokenize, true, &|| Ok(()))
     }
 
     fn build_tokenized(
@@ -315,14 +320,17 @@ impl Index {
         normalizer: &Normalizer,
         tokenize: Tokenize<'_>,
         may_scan: bool,
-    ) -> Index {
+        check: &dyn Fn() -> Result<()>,
+    ) -> Result<Index> {
         let mut builder = Builder::default();
         let mut generated = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
+            check()?;
             generated.push((e as u32, builder.add_entity(e as u32, entity, tokenize)));
         }
         builder.add_acronyms(generated, &codes(kb, normalizer));
-        builder.finish(kb.len(), may_scan)
+        check()?;
+        Ok(builder.finish(kb.len(), may_scan))
     }
 }
 

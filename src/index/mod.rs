@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn acronyms_are_generated_for_non_persons() {
-        let index = Index::build(&kb(), &Normalizer::new());
+        let index = Index::build(&kb(), &Normalizer::new()).unwrap();
         let uae = index.exact("uae");
         assert_eq!(uae.len(), 1);
         assert_eq!(index.alias(uae[0]).source, AliasSource::Acronym);
@@ -621,7 +621,7 @@ mod tests {
 
     #[test]
     fn compact_and_token_lookups() {
-        let index = Index::build(&kb(), &Normalizer::new());
+        let index = Index::build(&kb(), &Normalizer::new()).unwrap();
         assert_eq!(index.compact("kassymjomarttokayev").len(), 1);
         let t = index.token_id("tokayev").unwrap();
         assert_eq!(index.postings(t).count(), 2);
@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn fuzzy_tokens_within_budget() {
-        let index = Index::build(&kb(), &Normalizer::new());
+        let index = Index::build(&kb(), &Normalizer::new()).unwrap();
         let found: Vec<&str> = index
             .fuzzy_tokens("tokaev")
             .iter()
@@ -652,7 +652,7 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip() {
-        let index = Index::build(&kb(), &Normalizer::new());
+        let index = Index::build(&kb(), &Normalizer::new()).unwrap();
         let mut w = Writer::default();
         index.encode(&mut w);
         let bytes = w.into_bytes();

@@ -91,9 +91,9 @@ mod tests {
             kb.add(Entity::new(format!("e{i}"), word(&mut next)))
                 .unwrap();
         }
-        let tables = Index::build(&kb, &Normalizer::new());
+        let tables = Index::build(&kb, &Normalizer::new()).unwrap();
         assert!(!tables.scans());
-        let mut scanned = Index::build(&kb, &Normalizer::new());
+        let mut scanned = Index::build(&kb, &Normalizer::new()).unwrap();
         scanned.scan_vocab = true;
         scanned.derive();
         for _ in 0..2000 {

@@ -6,16 +6,19 @@
 //! and the field. Nothing is silently dropped or coerced.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files;
+use crate::interrupt;
 use crate::normalize::normalize;
 
+mod csv_input;
 mod fields;
+mod json;
 mod slots;
 pub use fields::DEFAULT_ALIAS_SEPARATOR;
 use fields::{describe, required_string};
@@ -161,6 +164,9 @@ impl Entity {
         let name = required_string(fields, "name")?;
         let mut entity = Entity::new(id, name);
         for (key, value) in fields {
+            if key == "data" {
+                check_data_keys(fields, value)?;
+            }
             if key != "id" && key != "name" {
                 entity.set_field(key, value, DEFAULT_ALIAS_SEPARATOR)?;
             }
@@ -203,33 +209,33 @@ impl Entity {
     }
 }
 
-/// A file opened for reading; a directory is refused as the operating system refuses to read
-/// one, so that the error is the same on every platform.
-fn open(path: &Path) -> Result<File> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    match file.metadata() {
-        Ok(meta) if meta.is_dir() => Err(Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory"),
-        )),
-        _ => Ok(file),
-    }
+/// True for the keys of a record that are an entity's own fields, not data.
+fn is_field(key: &str) -> bool {
+    matches!(key, "id" | "name" | "aliases" | "kind" | "weight" | "data")
 }
 
-/// A JSON syntax error on line `line` of a file, whose text is `text`: the line and the column
-/// (in characters) in the file's terms, and serde_json's message without its own position.
-fn malformed_json(err: &serde_json::Error, text: &str, line: u64) -> Error {
-    let message = err.to_string();
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    let message = message.strip_suffix(&position).unwrap_or(&message);
-    let mut bytes = err.column().min(text.len());
-    while !text.is_char_boundary(bytes) {
-        bytes -= 1;
+/// Refuses a record that gives one data key twice, in `data` (an object, or a string holding
+/// one) and at its top level: one of the two values would be lost.
+fn check_data_keys(fields: &Map<String, Value>, data: &Value) -> Result<()> {
+    let parsed;
+    let map = match data {
+        Value::Object(map) => map,
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => {
+                parsed = map;
+                &parsed
+            }
+            _ => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    match map.keys().find(|k| fields.contains_key(*k) && !is_field(k)) {
+        Some(k) => Err(Error::invalid_record(format!(
+            "the data key {k:?} is given twice: in 'data' and at the top level of the record"
+        ))
+        .in_field(k)),
+        None => Ok(()),
     }
-    let column = text[..bytes].chars().count().max(1) as u64;
-    Error::new(ErrorKind::Parse, format!("malformed JSON: {message}"))
-        .at_line(line)
-        .at_column(column)
 }
 
 /// How to read a CSV knowledge base.
@@ -331,6 +337,7 @@ impl KnowledgeBase {
         let mut kb = KnowledgeBase::new();
         for (i, record) in records.into_iter().enumerate() {
             let n = i as u64 + 1;
+            interrupt::check()?;
             Entity::from_json(record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_record(n))?;
@@ -338,28 +345,34 @@ impl KnowledgeBase {
         Ok(kb)
     }
 
-    /// Reads JSON Lines: one object per line; blank lines are skipped.
+    /// Reads JSON Lines: one object per line; blank lines are skipped. The file must be a
+    /// regular file of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES), its lines at most
+    /// [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES) long; an object that gives one key twice is an
+    /// error.
     pub fn from_jsonl(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = open(path)?;
+        let file = files::open(path)?;
         KnowledgeBase::read_jsonl(BufReader::new(file)).map_err(|e| e.in_file(path))
     }
 
-    /// Reads JSON Lines from any reader.
-    pub fn read_jsonl(reader: impl BufRead) -> Result<KnowledgeBase> {
+    /// Reads JSON Lines from any reader; see [`KnowledgeBase::from_jsonl`].
+    pub fn read_jsonl(mut reader: impl BufRead) -> Result<KnowledgeBase> {
         let mut kb = KnowledgeBase::new();
-        for (i, line) in reader.split(b'\n').enumerate() {
-            let n = i as u64 + 1;
-            let line = line.map_err(|e| Error::io_error(e).at_line(n))?;
+        let mut line = Vec::new();
+        for n in 1u64.. {
+            interrupt::check()?;
+            if !files::read_line(&mut reader, &mut line).map_err(|e| e.at_line(n))? {
+                break;
+            }
             let text = std::str::from_utf8(&line).map_err(|e| {
                 Error::new(ErrorKind::Parse, format!("not valid UTF-8 ({e})")).at_line(n)
             })?;
             let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+            let text = text.strip_suffix('\n').unwrap_or(text);
             if text.trim().is_empty() {
                 continue;
             }
-            let record: Value =
-                serde_json::from_str(text).map_err(|e| malformed_json(&e, text, n))?;
+            let record = json::parse(text).map_err(|e| e.into_error(text, n))?;
             Entity::from_json(&record)
                 .and_then(|e| kb.add(e))
                 .map_err(|e| e.at_line(n))?;
@@ -398,25 +411,35 @@ impl KnowledgeBase {
         writer.flush().map_err(io)
     }
 
-    /// Reads a JSON array of objects.
+    /// Reads a JSON array of objects, from a regular file of at most
+    /// [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES).
     pub fn from_json(path: impl AsRef<Path>) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let mut text = String::new();
-        open(path)?
-            .read_to_string(&mut text)
-            .map_err(|e| Error::io(path, e))?;
+        let bytes = files::read(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            Error::new(
+                ErrorKind::Parse,
+                format!("not valid UTF-8 ({})", e.utf8_error()),
+            )
+            .at_line(line)
+            .in_file(path)
+        })?;
         KnowledgeBase::parse_json(&text).map_err(|e| e.in_file(path))
     }
 
-    /// Parses a JSON array of objects from a string.
+    /// Parses a JSON array of objects from a string; an object that gives one key twice is an
+    /// error.
     pub fn parse_json(text: &str) -> Result<KnowledgeBase> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            let line = text
+        let value = json::parse(text).map_err(|e| {
+            let line = e.line();
+            let text = text
                 .split('\n')
-                .nth(e.line().saturating_sub(1))
+                .nth(line.saturating_sub(1) as usize)
                 .unwrap_or("");
-            malformed_json(&e, line, e.line() as u64)
+            e.into_error(text, line)
         })?;
         match value {
             Value::Array(records) => KnowledgeBase::from_records(&records),
@@ -432,85 +455,21 @@ impl KnowledgeBase {
 
     /// Reads CSV with a header row naming at least `id` and `name`; optional columns `aliases`
     /// (split on [`CsvOptions::alias_separator`]), `kind` and `weight`; every other column is kept
-    /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none".
+    /// in `data` as a string. Empty `aliases`, `kind` and `weight` cells mean "none". A header
+    /// that names a column twice, a row with too many or too few cells, and a quoted cell that
+    /// is never closed are errors naming the line (and the column). The file must be a regular
+    /// file of at most [`MAX_FILE_BYTES`](crate::MAX_FILE_BYTES), each record at most
+    /// [`MAX_LINE_BYTES`](crate::MAX_LINE_BYTES).
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<KnowledgeBase> {
         let path = path.as_ref();
-        let file = open(path)?;
+        let file = files::open(path)?;
         KnowledgeBase::read_csv(file, options).map_err(|e| e.in_file(path))
     }
 
     /// Reads CSV from any reader; see [`KnowledgeBase::from_csv`].
     pub fn read_csv(reader: impl Read, options: &CsvOptions) -> Result<KnowledgeBase> {
-        if options.alias_separator.is_empty() {
-            return Err(Error::invalid_argument(
-                "the alias separator must not be empty",
-            ));
-        }
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(options.delimiter)
-            .flexible(false)
-            .from_reader(reader);
-        let csv_error = |e: csv::Error| {
-            let line = e.position().map(|p| p.line());
-            let err = Error::new(ErrorKind::Parse, format!("malformed CSV: {e}"));
-            match line {
-                Some(l) => err.at_line(l),
-                None => err,
-            }
-        };
-        let headers: Vec<String> = rdr
-            .headers()
-            .map_err(csv_error)?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{FEFF}')
-                } else {
-                    h
-                };
-                h.trim().to_string()
-            })
-            .collect();
-        for required in ["id", "name"] {
-            if !headers.iter().any(|h| h == required) {
-                return Err(Error::invalid_record(format!(
-                    "the header has no '{required}' column (found: {})",
-                    headers.join(", ")
-                ))
-                .in_field(required)
-                .at_line(1));
-            }
-        }
-        let mut kb = KnowledgeBase::new();
-        for row in rdr.records() {
-            let row = row.map_err(csv_error)?;
-            let line = row.position().map_or(0, |p| p.line());
-            let entity = csv_entity(&headers, &row, options).map_err(|e| e.at_line(line))?;
-            kb.add(entity).map_err(|e| e.at_line(line))?;
-        }
-        Ok(kb)
+        csv_input::read(reader, options)
     }
-}
-
-fn csv_entity(headers: &[String], row: &csv::StringRecord, options: &CsvOptions) -> Result<Entity> {
-    let mut entity = Entity::new(String::new(), String::new());
-    for (header, cell) in headers.iter().zip(row.iter()) {
-        match header.as_str() {
-            "id" => entity.id = cell.to_string(),
-            "name" => entity.name = cell.to_string(),
-            // The other fields by the rules every format shares (see `Entity::from_json`).
-            other => entity.set_field(
-                other,
-                &Value::String(cell.to_string()),
-                &options.alias_separator,
-            )?,
-        }
-    }
-    if entity.name.trim().is_empty() {
-        return Err(Error::invalid_record("the name is empty").in_field("name"));
-    }
-    Ok(entity)
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub(crate) mod titles;
 use fold::{fold_char, Piece};
 use unicode_normalization::char::is_combining_mark;
 
+use crate::interrupt;
+
 /// One token of normalized text and the span of original text it came from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Token {
@@ -113,24 +115,47 @@ impl Normalizer {
         Normalizer::default()
     }
 
-    /// The normalized form of `text`: its tokens joined by single spaces.
+    /// The normalized form of `text`: its tokens joined by single spaces. Its tokens are not
+    /// all held at once: the memory it takes is the output's.
     pub fn normalize(&self, text: &str) -> String {
-        let tokens = self.tokens(text);
         let mut out = String::with_capacity(text.len());
-        for (i, t) in tokens.iter().enumerate() {
-            if i > 0 {
+        self.each_token(text, |t| {
+            if !out.is_empty() {
                 out.push(' ');
             }
             out.push_str(&t.text);
-        }
+        });
         out
     }
 
     /// The normalized tokens of `text`, each with its byte span in `text`.
     pub fn tokens(&self, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        self.each_token(text, |t| out.push(t));
+        out
+    }
+
+    /// Calls `f` with each token of `text`, in order, as [`Normalizer::tokens`] gives them, a
+    /// few hundred at a time, so that a long text's tokens are never all held at once. In work
+    /// that is interrupted (see [`crate::interrupt`]) the tokens may stop early.
+    pub(crate) fn each_token(&self, text: &str, mut f: impl FnMut(Token)) {
         let mut raw: Vec<Pending> = Vec::new();
         let mut current: Option<Pending> = None;
+        // Hands the gathered tokens on; false once the work is interrupted.
+        let mut flush = |raw: &mut Vec<Pending>| {
+            if interrupt::stopped() {
+                return false;
+            }
+            for token in join_initials(std::mem::take(raw)) {
+                f(token);
+            }
+            true
+        };
+        let mut going = true;
         for (start, c) in text.char_indices() {
+            if !going {
+                return;
+            }
             let end = start + c.len_utf8();
             let lossy = !c.is_ascii() && fold::is_lossy_script(c);
             let lower = c.is_lowercase();
@@ -139,6 +164,14 @@ impl Normalizer {
             fold_char(c, &mut |piece| match piece {
                 Piece::Word(b) => {
                     wrote_letters = true;
+                    // A token starts: the ones before it are final, and may go out unless the
+                    // last is a dotted letter, which the new token could join ("U.S.").
+                    if current.is_none()
+                        && raw.len() >= FLUSH_TOKENS
+                        && !raw.last().is_some_and(is_dotted_letter)
+                    {
+                        going = flush(&mut raw);
+                    }
                     let pending = current.get_or_insert_with(|| Pending {
                         token: Token {
                             // Room for most words, so that they are built without regrowing.
@@ -202,9 +235,12 @@ impl Normalizer {
         if let Some(p) = current.take() {
             raw.push(finish(p));
         }
-        join_initials(raw)
+        flush(&mut raw);
     }
 }
+
+/// How many tokens [`Normalizer::each_token`] gathers before it hands them on.
+const FLUSH_TOKENS: usize = 256;
 
 /// Closes a token: drops a possessive "’s" at its end.
 fn finish(mut p: Pending) -> Pending {

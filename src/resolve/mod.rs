@@ -1,12 +1,13 @@
 //! Resolution: the best entity for a name, above a threshold and clear of its rivals; the ranked
 //! candidates with their evidence; batches in parallel.
 
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::index::Index;
+use crate::interrupt::StopFlag;
 use crate::kb::{Entity, EntitySlots, KnowledgeBase};
 use crate::normalize::Normalizer;
 use crate::rules::Method;
@@ -95,7 +96,7 @@ impl ResolverBuilder {
     pub fn build(self, kb: KnowledgeBase) -> Result<Resolver> {
         self.check()?;
         let normalizer = Normalizer::new();
-        let index = Index::build(&kb, &normalizer);
+        let index = Index::build(&kb, &normalizer)?;
         self.build_with_index(kb, index)
     }
 
@@ -119,20 +120,38 @@ impl ResolverBuilder {
     /// A resolver over an index already built for `kb` (read back from a saved file).
     pub(crate) fn build_with_index(self, kb: KnowledgeBase, index: Index) -> Result<Resolver> {
         self.check()?;
-        Ok(Resolver {
-            shared: Arc::new(Shared {
-                state: RwLock::new(State {
-                    kb: EntitySlots::from(kb),
-                    index,
-                    normalizer: Normalizer::new(),
-                    threshold: self.threshold,
-                    margin: self.margin,
-                    rebuild_share: self.rebuild_share,
-                }),
-                writer: Mutex::new(()),
+        let shared = Arc::new(Shared {
+            state: RwLock::new(State {
+                kb: EntitySlots::from(kb),
+                index,
+                normalizer: Normalizer::new(),
+                threshold: self.threshold,
+                margin: self.margin,
+                rebuild_share: self.rebuild_share,
             }),
-        })
+            writer: Mutex::new(()),
+        });
+        register(&shared);
+        Ok(Resolver { shared })
     }
+}
+
+/// Every resolver's shared state that may be alive, so that a fork can take their locks (see
+/// `crate::fork`).
+static LIVE: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+fn register(shared: &Arc<Shared>) {
+    let mut live = live();
+    // Now and then, forget the resolvers that were dropped.
+    if live.len() >= 64 && live.len().is_power_of_two() {
+        live.retain(|w| w.strong_count() > 0);
+    }
+    live.push(Arc::downgrade(shared));
+}
+
+/// The list of the resolvers that may be alive, locked.
+pub(crate) fn live() -> MutexGuard<'static, Vec<Weak<Shared>>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What a resolver knows: its entities, their index and its settings. Readers share it; a live
@@ -306,10 +325,14 @@ impl Resolver {
         let kind = options.kind.as_deref();
         let state = self.read();
         let state = &*state;
-        threads::install(|| {
-            names
+        let stop = StopFlag::current();
+        threads::install_parts(names.len(), |part| {
+            names[part]
                 .par_iter()
-                .map(|n| state.resolve(n.as_ref(), kind))
+                .map(|n| match stop.is_set() {
+                    true => None,
+                    false => state.resolve(n.as_ref(), kind),
+                })
                 .collect()
         })
     }
@@ -331,10 +354,14 @@ impl Resolver {
         let kind = options.kind.as_deref();
         let state = self.read();
         let state = &*state;
-        threads::install(|| {
-            names
+        let stop = StopFlag::current();
+        threads::install_parts(names.len(), |part| {
+            names[part]
                 .par_iter()
-                .map(|n| n.as_ref().and_then(|n| state.resolve(n.as_ref(), kind)))
+                .map(|n| match (n, stop.is_set()) {
+                    (Some(n), false) => state.resolve(n.as_ref(), kind),
+                    _ => None,
+                })
                 .collect()
         })
     }

@@ -73,7 +73,7 @@ impl<'a> Name<'a> {
                     }
                 };
                 Some(State {
-                    index: Index::build_with(&kb, normalizer, &tokenize),
+                    index: Index::build_with(&kb, normalizer, &tokenize).ok()?,
                     kb: EntitySlots::from(kb),
                     normalizer: normalizer.clone(),
                     threshold: DEFAULT_THRESHOLD,

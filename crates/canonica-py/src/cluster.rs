@@ -57,8 +57,9 @@ fn resolver_of(py: Python<'_>, kb: &Bound<'_, PyAny>) -> PyResult<canonica::Reso
             type_name(kb)
         ))
     })?;
-    let kb = kb.get().snapshot();
-    py.detach(|| guard(|| canonica::Resolver::new(kb)))?
+    // The knowledge base's lock is taken with the GIL released (see `fork.rs`).
+    let kb = kb.get();
+    py.detach(|| guard(|| canonica::Resolver::new(kb.snapshot())))?
         .map_err(to_py_err)
 }
 

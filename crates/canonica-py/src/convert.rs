@@ -4,29 +4,35 @@
 //! batch methods take.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 use crate::arrow::ArrowNames;
 use crate::errors::{error, guard};
 use crate::hooks;
+use crate::signals::{check_every, refuse};
 
 /// A file path from a `str` or `os.PathLike`, or a `CanonicaError` naming the wrong type.
 pub(crate) fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
-    obj.extract().map_err(|_| {
-        error(format!(
-            "path must be a str or os.PathLike, not {}",
-            type_name(obj)
-        ))
+    obj.extract().map_err(|err| {
+        refuse(obj.py(), err, || {
+            format!("path must be a str or os.PathLike, not {}", type_name(obj))
+        })
     })
 }
 
 /// A Python string as UTF-8, or a `CanonicaError` for strings that cannot be (lone surrogates).
 pub(crate) fn text_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    str_of(obj, what).map(str::to_string)
+}
+
+/// A Python string's UTF-8, borrowed (Python keeps it with the string), or a `CanonicaError`
+/// as [`text_of`] gives.
+pub(crate) fn str_of<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<&'a str> {
     let s = obj
         .cast::<PyString>()
         .map_err(|_| error(format!("{what} must be a string, not {}", type_name(obj))))?;
-    s.to_str().map(str::to_string).map_err(|_| {
+    s.to_str().map_err(|_| {
         error(format!(
             "{what} is not valid Unicode (it holds a lone surrogate)"
         ))
@@ -46,7 +52,8 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// True for the values data frames use for "missing": None, NaN, pandas.NA, NaT.
+/// True for the values data frames use for "missing": None, NaN (of any float type, numpy's
+/// `float32` too), pandas.NA, pandas' and numpy's NaT.
 pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
     if obj.is_none() {
         return true;
@@ -54,7 +61,16 @@ pub(crate) fn is_missing(obj: &Bound<'_, PyAny>) -> bool {
     if let Ok(f) = obj.cast::<PyFloat>() {
         return f.value().is_nan();
     }
-    matches!(type_name(obj).as_str(), "NAType" | "NaTType")
+    if matches!(type_name(obj).as_str(), "NAType" | "NaTType") {
+        return true;
+    }
+    // numpy's scalars that are not Python floats (float16, float32, longdouble, datetime64,
+    // timedelta64): NaN and NaT are the values unequal to themselves.
+    let numpy = obj
+        .get_type()
+        .module()
+        .is_ok_and(|m| m.to_str().is_ok_and(|m| m == "numpy"));
+    numpy && type_name(obj) != "ndarray" && obj.ne(obj).unwrap_or(false)
 }
 
 /// An optional name: `None`, NaN, pandas.NA and "" are no name.
@@ -87,11 +103,13 @@ pub(crate) fn unit_of(obj: Option<&Bound<'_, PyAny>>, what: &str, default: f64) 
         Some(o) if o.is_instance_of::<PyBool>() => Err(error(format!(
             "{what} must be a number between 0 and 1, not bool"
         ))),
-        Some(o) => o.extract::<f64>().map_err(|_| {
-            error(format!(
-                "{what} must be a number between 0 and 1, not {}",
-                type_name(o)
-            ))
+        Some(o) => o.extract::<f64>().map_err(|err| {
+            refuse(o.py(), err, || {
+                format!(
+                    "{what} must be a number between 0 and 1, not {}",
+                    type_name(o)
+                )
+            })
         }),
     }
 }
@@ -104,11 +122,13 @@ pub(crate) fn whole_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
             type_name(obj)
         )));
     }
-    obj.extract::<i64>().map_err(|_| {
-        error(format!(
-            "{what} must be a whole number that fits in 64 bits, not {}",
-            type_name(obj)
-        ))
+    obj.extract::<i64>().map_err(|err| {
+        refuse(obj.py(), err, || {
+            format!(
+                "{what} must be a whole number that fits in 64 bits, not {}",
+                type_name(obj)
+            )
+        })
     })
 }
 
@@ -152,20 +172,34 @@ argument!(
     Fuzzy(bool) = flag_of, "fuzzy"
 );
 
-/// The bytes of a saved resolver: bytes, bytearray or memoryview.
+/// The bytes of a saved resolver: bytes, bytearray, or any object with the buffer protocol
+/// (memoryview, array, numpy). Nothing else is converted: `bytes(n)` of a number would be a
+/// buffer of n zeros.
 pub(crate) fn bytes_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let py = obj.py();
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(bytes) = obj.cast::<PyByteArray>() {
+        return Ok(bytes.to_vec());
+    }
     if obj.is_instance_of::<PyString>() {
         return Err(error("a saved resolver is bytes, not a string"));
     }
-    obj.extract::<Vec<u8>>()
-        .or_else(|_| {
-            obj.py()
-                .import("builtins")?
-                .getattr("bytes")?
-                .call1((obj,))?
-                .extract::<Vec<u8>>()
-        })
-        .map_err(|_: PyErr| error(format!("a saved resolver is bytes, not {}", type_name(obj))))
+    let view = py
+        .import("builtins")?
+        .getattr("memoryview")?
+        .call1((obj,))
+        .map_err(|err| {
+            refuse(py, err, || {
+                format!("a saved resolver is bytes, not {}", type_name(obj))
+            })
+        })?;
+    Ok(view
+        .call_method0("tobytes")?
+        .cast::<PyBytes>()?
+        .as_bytes()
+        .to_vec())
 }
 
 /// A Python value as JSON. NaN and the other missing markers of data frames become null.
@@ -187,29 +221,37 @@ pub(crate) fn to_json(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             .map(Value::Number)
             .ok_or_else(|| error(format!("the number {} cannot be stored", f.value())));
     }
-    if let Ok(i) = obj.extract::<i64>() {
-        return Ok(Value::Number(i.into()));
-    }
-    if let Ok(i) = obj.extract::<u64>() {
-        return Ok(Value::Number(i.into()));
-    }
+    let py = obj.py();
+    let cannot = || format!("a value of type {} cannot be stored", type_name(obj));
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
-        for (k, v) in d.iter() {
+        for (i, (k, v)) in d.iter().enumerate() {
+            check_every(py, i + 1)?;
             let key = text_of(&k, "a key")?;
             map.insert(key, to_json(&v, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let items: PyResult<Vec<Value>> =
-            obj.try_iter()?.map(|v| to_json(&v?, depth + 1)).collect();
-        return Ok(Value::Array(items?));
+        let mut items = Vec::new();
+        for (i, v) in obj.try_iter()?.enumerate() {
+            check_every(py, i + 1)?;
+            items.push(to_json(&v?, depth + 1)?);
+        }
+        return Ok(Value::Array(items));
     }
-    Err(error(format!(
-        "a value of type {} cannot be stored",
-        type_name(obj)
-    )))
+    match obj.extract::<i64>() {
+        Ok(i) => Ok(Value::Number(i.into())),
+        Err(err) if obj.is_instance_of::<pyo3::types::PyInt>() => {
+            // An int that does not fit in 64 bits, signed or not.
+            match obj.extract::<u64>() {
+                Ok(u) => Ok(Value::Number(u.into())),
+                Err(_) => Err(refuse(py, err, cannot)),
+            }
+        }
+        // A number type of Python code (`__index__`) may have run a signal's handler.
+        Err(err) => Err(refuse(py, err, cannot)),
+    }
 }
 
 /// JSON as a Python value.
@@ -259,11 +301,14 @@ pub(crate) fn with_names<R>(
         let texts = guard(|| source.texts())?.map_err(error)?;
         return f(&texts);
     }
-    let iter = names
-        .try_iter()
-        .map_err(|_| error(format!("names must be iterable, not {}", type_name(names))))?;
+    let iter = names.try_iter().map_err(|err| {
+        refuse(py, err, || {
+            format!("names must be iterable, not {}", type_name(names))
+        })
+    })?;
     let mut owned: Vec<Option<String>> = Vec::new();
     for (i, item) in iter.enumerate() {
+        check_every(py, i + 1)?;
         owned.push(optional_text(&item?, &format!("name {}", i + 1))?);
     }
     let texts: Vec<Option<&str>> = owned.iter().map(Option::as_deref).collect();

@@ -135,6 +135,37 @@ pub(crate) fn error(message: impl Into<String>) -> PyErr {
     CanonicaError::new_err(message.into())
 }
 
+/// A `CanonicaError` about a record (1-based) and, when known, its field, with both as
+/// attributes.
+pub(crate) fn record_error(message: impl Into<String>, record: u64, field: Option<&str>) -> PyErr {
+    Python::attach(|py| {
+        let err = error(message);
+        let value = err.value(py);
+        let _ = value.setattr("record", record);
+        let _ = value.setattr("field", field);
+        err
+    })
+}
+
+/// Makes `file`, `line`, `column`, `record` and `field` None on every `CanonicaError` that has
+/// not set them, raised by canonica or by anyone else: the class answers for the attributes its
+/// instances lack (a `__getattr__`, which leaves them out of the class's public names).
+pub(crate) fn add_location_defaults(py: Python<'_>) -> PyResult<()> {
+    let code = c"
+def __getattr__(self, name):
+    if name in ('file', 'line', 'column', 'record', 'field'):
+        return None
+    raise AttributeError(f'{type(self).__name__!r} object has no attribute {name!r}')
+";
+    let scope = pyo3::types::PyDict::new(py);
+    py.run(code, Some(&scope), None)?;
+    let getattr = scope
+        .get_item("__getattr__")?
+        .ok_or_else(|| error("__getattr__ was not defined"))?;
+    py.get_type::<CanonicaError>()
+        .setattr("__getattr__", getattr)
+}
+
 /// Runs core code so that a bug there surfaces as a `CanonicaError`, never as a panic in Python.
 pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
@@ -148,10 +179,10 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
 }
 
 /// Runs fallible core work with the GIL released, guarded against panics, with core errors
-/// mapped to `CanonicaError`.
+/// mapped to `CanonicaError`; a signal whose handler raises stops it (see `signals`).
 pub(crate) fn run_detached<T: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> canonica::Result<T> + Send,
 ) -> PyResult<T> {
-    py.detach(|| guard(f))?.map_err(to_py_err)
+    crate::signals::run(py, f)
 }

@@ -3,17 +3,22 @@
 
 use pyo3::prelude::*;
 
-use crate::convert::{text_of, unit_of, with_names};
+use crate::convert::{str_of, text_of, unit_of, with_names};
 use crate::errors::{error, guard};
 use crate::knowledge_base::PyKnowledgeBase;
+use crate::resolver::LONG_TEXT;
+use crate::signals;
 use crate::threads::use_worker_default;
 
 /// The normalized form of a text: NFKC and case folded, accents removed, other scripts
 /// transliterated to Latin, punctuation rules applied, one space between tokens.
 #[pyfunction]
-pub(crate) fn normalize(text: &Bound<'_, PyAny>) -> PyResult<String> {
-    let text = text_of(text, "the text")?;
-    guard(|| canonica::normalize(&text))
+pub(crate) fn normalize(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = str_of(text, "the text")?;
+    if text.len() >= LONG_TEXT {
+        return signals::run(py, || Ok(canonica::normalize(text)));
+    }
+    guard(|| canonica::normalize(text))
 }
 
 /// How alike two names are, in [0, 1], under the same normalization and rules as

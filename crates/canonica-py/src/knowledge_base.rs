@@ -10,8 +10,10 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use serde_json::{Map, Value};
 
 use crate::convert::{from_json, path_of, quote, text_of, to_json, type_name};
-use crate::errors::{error, guard, run_detached, to_py_err};
+use crate::errors::{error, guard, record_error, run_detached, to_py_err, CanonicaError};
+use crate::fork::{self, KbLock};
 use crate::pickle;
+use crate::signals::{check_every, refuse};
 
 /// One entity of a knowledge base: an id, a name, aliases, a kind, a weight and data.
 #[pyclass(module = "canonica._core", frozen, name = "Entity")]
@@ -63,7 +65,7 @@ impl PyEntity {
             .cast::<PyEntity>()
             .is_ok_and(|o| o.get().inner == self.inner)
     }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<pickle::Reduced<'py, (String,)>> {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<pickle::Reduced<'py, (String, u32)>> {
         pickle::reduce_entity(py, &self.inner)
     }
 }
@@ -87,11 +89,13 @@ fn entity_from_args(
         } else {
             let items: PyResult<Vec<Value>> = aliases
                 .try_iter()
-                .map_err(|_| {
-                    error(format!(
-                        "aliases must be a list of strings, not {}",
-                        type_name(aliases)
-                    ))
+                .map_err(|err| {
+                    refuse(aliases.py(), err, || {
+                        format!(
+                            "aliases must be a list of strings, not {}",
+                            type_name(aliases)
+                        )
+                    })
                 })?
                 .map(|a| to_json(&a?, 1))
                 .collect();
@@ -118,20 +122,23 @@ fn entity_from_args(
 /// bases, entities, matches and mentions pickle (for Spark, Dask and multiprocessing workers).
 /// `Resolver.knowledge_base` is a view of a resolver's entities, which copies none of them to
 /// be counted, searched or walked through.
+//
+// Its lock, and the resolver's, are taken only with the GIL released, so that a fork waiting
+// for them never waits for a thread that waits for the GIL (see `fork.rs`).
 #[pyclass(module = "canonica._core", frozen, name = "KnowledgeBase")]
 pub(crate) struct PyKnowledgeBase {
     backing: Backing,
 }
 
 enum Backing {
-    Own(RwLock<canonica::KnowledgeBase>),
+    Own(KbLock),
     Resolver(canonica::Resolver),
 }
 
 impl PyKnowledgeBase {
     pub(crate) fn wrap(kb: canonica::KnowledgeBase) -> PyKnowledgeBase {
         PyKnowledgeBase {
-            backing: Backing::Own(RwLock::new(kb)),
+            backing: Backing::Own(fork::register(kb)),
         }
     }
 
@@ -147,6 +154,14 @@ impl PyKnowledgeBase {
         match &self.backing {
             Backing::Own(kb) => read(kb).clone(),
             Backing::Resolver(r) => r.knowledge_base(),
+        }
+    }
+
+    /// The number of entities.
+    fn len(&self) -> usize {
+        match &self.backing {
+            Backing::Own(kb) => read(kb).len(),
+            Backing::Resolver(r) => r.len(),
         }
     }
 
@@ -179,6 +194,28 @@ fn read(kb: &RwLock<canonica::KnowledgeBase>) -> RwLockReadGuard<'_, canonica::K
     kb.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One row of records as a JSON object: each value converted, errors naming the record and
+/// the field.
+fn record_of(row: &Bound<'_, PyDict>, record: u64) -> PyResult<Value> {
+    let py = row.py();
+    let mut map = Map::new();
+    for (i, (key, value)) in row.iter().enumerate() {
+        check_every(py, i + 1)?;
+        let key = text_of(&key, "a key")
+            .map_err(|e| record_error(format!("record {record}: {}", e.value(py)), record, None))?;
+        let value = to_json(&value, 0).map_err(|e| {
+            if e.is_instance_of::<CanonicaError>(py) {
+                let message = format!("record {record}, field {key:?}: {}", e.value(py));
+                record_error(message, record, Some(&key))
+            } else {
+                e
+            }
+        })?;
+        map.insert(key, value);
+    }
+    Ok(Value::Object(map))
+}
+
 /// Records given as Python values (an iterable of dicts, or a pandas or polars DataFrame) as
 /// a validated knowledge base: every record checked, errors naming the record and field.
 pub(crate) fn records_of(
@@ -186,7 +223,8 @@ pub(crate) fn records_of(
     rows: &Bound<'_, PyAny>,
 ) -> PyResult<canonica::KnowledgeBase> {
     if let Ok(kb) = rows.cast::<PyKnowledgeBase>() {
-        return Ok(kb.get().snapshot());
+        let kb = kb.get();
+        return Ok(py.detach(|| kb.snapshot()));
     }
     let rows = if rows.hasattr("to_dicts")? {
         rows.call_method0("to_dicts")?
@@ -202,29 +240,31 @@ pub(crate) fn records_of(
         rows.clone()
     };
     let mut records = Vec::new();
-    for (i, row) in rows
-        .try_iter()
-        .map_err(|_| {
-            error(format!(
+    let iter = rows.try_iter().map_err(|err| {
+        refuse(py, err, || {
+            format!(
                 "rows must be an iterable of dicts, not {}",
                 type_name(&rows)
-            ))
-        })?
-        .enumerate()
-    {
+            )
+        })
+    })?;
+    for (i, row) in iter.enumerate() {
+        check_every(py, i + 1)?;
         let row = row?;
-        if !row.is_instance_of::<PyDict>() {
-            return Err(error(format!(
-                "record {}: expected a dict, found {}",
-                i + 1,
-                type_name(&row)
-            )));
-        }
-        records.push(
-            to_json(&row, 0).map_err(|e| error(format!("record {}: {}", i + 1, e.value(py))))?,
-        );
+        let record = i as u64 + 1;
+        let Ok(row) = row.cast::<PyDict>() else {
+            return Err(record_error(
+                format!(
+                    "record {record}: expected a dict, found {}",
+                    type_name(&row)
+                ),
+                record,
+                None,
+            ));
+        };
+        records.push(record_of(row, record)?);
     }
-    guard(|| canonica::KnowledgeBase::from_records(&records))?.map_err(to_py_err)
+    run_detached(py, || canonica::KnowledgeBase::from_records(&records))
 }
 
 #[pymethods]
@@ -317,54 +357,59 @@ impl PyKnowledgeBase {
             ));
         };
         let record = entity_from_args(id, name, aliases, kind, weight, data)?;
-        let mut kb = kb.write().unwrap_or_else(|e| e.into_inner());
-        guard(|| canonica::Entity::from_json(&record).and_then(|e| kb.add(e)))?.map_err(to_py_err)
+        let entity = guard(|| canonica::Entity::from_json(&record))?.map_err(to_py_err)?;
+        let py = id.py();
+        py.detach(|| {
+            let mut kb = kb.write().unwrap_or_else(|e| e.into_inner());
+            guard(|| kb.add(entity))
+        })?
+        .map_err(to_py_err)
     }
 
-    fn __len__(&self) -> usize {
-        match &self.backing {
-            Backing::Own(kb) => read(kb).len(),
-            Backing::Resolver(r) => r.len(),
-        }
+    fn __len__(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.len())
     }
 
     /// The entity with this id; KeyError if there is none.
     fn __getitem__(&self, id: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
-        id.cast::<PyString>()
-            .ok()
-            .and_then(|s| self.get(s.to_str().ok()?))
+        let found = match id.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) {
+            Some(text) => id.py().detach(|| self.get(text)),
+            None => None,
+        };
+        found
             .map(|inner| PyEntity { inner })
             .ok_or_else(|| PyKeyError::new_err(id.clone().unbind()))
     }
 
     /// True when an entity has this id (False for anything that is not a string).
     fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
-        let Some(id) = id
-            .cast::<PyString>()
-            .ok()
-            .and_then(|s| s.to_str().ok().map(str::to_string))
-        else {
+        let py = id.py();
+        let Some(id) = id.cast::<PyString>().ok().and_then(|s| s.to_str().ok()) else {
             return false;
         };
-        match &self.backing {
-            Backing::Own(kb) => read(kb).get(&id).is_some(),
-            Backing::Resolver(r) => r.contains(&id),
-        }
+        py.detach(|| match &self.backing {
+            Backing::Own(kb) => read(kb).get(id).is_some(),
+            Backing::Resolver(r) => r.contains(id),
+        })
     }
 
     /// The entities in the order they were added.
-    fn entities(&self) -> Vec<PyEntity> {
-        let mut out = Vec::with_capacity(self.__len__());
-        match &self.backing {
-            Backing::Own(kb) => out.extend(
-                read(kb)
-                    .entities()
-                    .iter()
-                    .map(|e| PyEntity { inner: e.clone() }),
-            ),
-            Backing::Resolver(r) => r.for_each_entity(|e| out.push(PyEntity { inner: e.clone() })),
-        }
-        out
+    fn entities(&self, py: Python<'_>) -> Vec<PyEntity> {
+        py.detach(|| {
+            let mut out = Vec::with_capacity(self.len());
+            match &self.backing {
+                Backing::Own(kb) => out.extend(
+                    read(kb)
+                        .entities()
+                        .iter()
+                        .map(|e| PyEntity { inner: e.clone() }),
+                ),
+                Backing::Resolver(r) => {
+                    r.for_each_entity(|e| out.push(PyEntity { inner: e.clone() }))
+                }
+            }
+            out
+        })
     }
 
     /// The entities in order, each copied as it comes.
@@ -375,14 +420,14 @@ impl PyKnowledgeBase {
         }
     }
 
-    fn __repr__(&self) -> String {
-        format!("KnowledgeBase({} entities)", self.__len__())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!("KnowledgeBase({} entities)", self.__len__(py))
     }
 
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
-    ) -> PyResult<pickle::Reduced<'py, (Bound<'py, PyBytes>,)>> {
+    ) -> PyResult<pickle::Reduced<'py, (Bound<'py, PyBytes>, u32)>> {
         pickle::reduce_knowledge_base(py, self)
     }
 }
@@ -403,7 +448,8 @@ impl PyEntityIterator {
     /// The next entity.
     fn __next__(&self, py: Python<'_>) -> Option<PyEntity> {
         let kb = self.kb.bind(py).get();
-        let (inner, next) = kb.entity_from(self.next.load(Ordering::Relaxed))?;
+        let position = self.next.load(Ordering::Relaxed);
+        let (inner, next) = py.detach(|| kb.entity_from(position))?;
         self.next.store(next, Ordering::Relaxed);
         Some(PyEntity { inner })
     }

@@ -1,11 +1,14 @@
 //! Pickling, one format per class: what `__reduce__` gives pickle, and the function of this
-//! module that rebuilds the object from it, in this process or another. A rebuilt object is
-//! checked as when it was first made, so a tampered pickle is a `CanonicaError`, never a broken
-//! object.
+//! module that rebuilds the object from it, in this process or another.
+//!
+//! Every pickled state carries a CRC-32 of its content, as saved resolvers do, and a rebuilt
+//! object is checked as when it was first made (a knowledge base's records validated again, a
+//! score in [0, 1], a mention's offsets in order and as long as its text), so a tampered or
+//! damaged pickle is a `CanonicaError`, never a broken object or one whose content changed.
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::errors::{error, guard, run_detached, to_py_err};
 use crate::knowledge_base::{PyEntity, PyKnowledgeBase};
@@ -30,19 +33,40 @@ fn state_of<'a, 'py, T: FromPyObject<'a, 'py>>(
         .map_err(|_| error(format!("not a pickled {what}")))
 }
 
-/// An entity pickles as its JSON record.
+/// Checks the CRC-32 a pickle carries against its content. A state without one (made by hand,
+/// or pickled by an older canonica) is only validated.
+fn check_sum(content: &[u8], checksum: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<()> {
+    let Some(checksum) = checksum else {
+        return Ok(());
+    };
+    let checksum: u32 = state_of(checksum, what)?;
+    if crc32fast::hash(content) != checksum {
+        return Err(error(format!(
+            "the pickled {what} is corrupted (checksum mismatch)"
+        )));
+    }
+    Ok(())
+}
+
+/// An entity pickles as its JSON record and the record's checksum.
 pub(crate) fn reduce_entity<'py>(
     py: Python<'py>,
     entity: &canonica::Entity,
-) -> PyResult<Reduced<'py, (String,)>> {
+) -> PyResult<Reduced<'py, (String, u32)>> {
     let record = entity.to_json().to_string();
-    Ok((rebuilder(py, "_entity_from_json")?, (record,)))
+    let checksum = crc32fast::hash(record.as_bytes());
+    Ok((rebuilder(py, "_entity_from_json")?, (record, checksum)))
 }
 
 /// Rebuilds a pickled entity from its JSON record, checked as when it was first added.
 #[pyfunction]
-pub(crate) fn _entity_from_json(record: &Bound<'_, PyAny>) -> PyResult<PyEntity> {
+#[pyo3(signature = (record, checksum=None))]
+pub(crate) fn _entity_from_json(
+    record: &Bound<'_, PyAny>,
+    checksum: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyEntity> {
     let record: String = state_of(record, "Entity")?;
+    check_sum(record.as_bytes(), checksum, "Entity")?;
     let record: Value = serde_json::from_str(&record).map_err(|_| error("not a pickled Entity"))?;
     let inner =
         guard(|| canonica::Entity::from_json(&record).and_then(|e| e.validate().map(|()| e)))?
@@ -50,28 +74,33 @@ pub(crate) fn _entity_from_json(record: &Bound<'_, PyAny>) -> PyResult<PyEntity>
     Ok(PyEntity { inner })
 }
 
-/// A knowledge base pickles as JSON Lines, one record per entity.
+/// A knowledge base pickles as JSON Lines, one record per entity, and their checksum.
 pub(crate) fn reduce_knowledge_base<'py>(
     py: Python<'py>,
     kb: &PyKnowledgeBase,
-) -> PyResult<Reduced<'py, (Bound<'py, PyBytes>,)>> {
-    let jsonl = run_detached(py, || {
+) -> PyResult<Reduced<'py, (Bound<'py, PyBytes>, u32)>> {
+    let (jsonl, checksum) = run_detached(py, || {
         let mut jsonl = Vec::new();
-        kb.snapshot().write_jsonl(&mut jsonl).map(|()| jsonl)
+        kb.snapshot().write_jsonl(&mut jsonl)?;
+        let checksum = crc32fast::hash(&jsonl);
+        Ok((jsonl, checksum))
     })?;
     Ok((
         rebuilder(py, "_knowledge_base_from_jsonl")?,
-        (PyBytes::new(py, &jsonl),),
+        (PyBytes::new(py, &jsonl), checksum),
     ))
 }
 
 /// Rebuilds a pickled knowledge base from its JSON Lines, every record checked again.
 #[pyfunction]
+#[pyo3(signature = (jsonl, checksum=None))]
 pub(crate) fn _knowledge_base_from_jsonl(
     py: Python<'_>,
     jsonl: &Bound<'_, PyAny>,
+    checksum: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyKnowledgeBase> {
     let jsonl: Vec<u8> = state_of(jsonl, "KnowledgeBase")?;
+    check_sum(&jsonl, checksum, "KnowledgeBase")?;
     let kb = run_detached(py, || canonica::KnowledgeBase::read_jsonl(jsonl.as_slice()))?;
     Ok(PyKnowledgeBase::wrap(kb))
 }
@@ -79,11 +108,18 @@ pub(crate) fn _knowledge_base_from_jsonl(
 /// A match as pickled: id, name, score, alias, kind, method, evidence.
 pub(crate) type MatchState = (String, String, f64, String, Option<String>, String, String);
 
-/// A match pickles as a tuple of its fields, its method by name.
+/// The bytes a match's checksum is taken of.
+fn match_content(s: &MatchState) -> Vec<u8> {
+    json!([s.0, s.1, s.2, s.3, s.4, s.5, s.6])
+        .to_string()
+        .into_bytes()
+}
+
+/// A match pickles as a tuple of its fields, its method by name, and their checksum.
 pub(crate) fn reduce_match<'py>(
     py: Python<'py>,
     m: &canonica::Match,
-) -> PyResult<Reduced<'py, (MatchState,)>> {
+) -> PyResult<Reduced<'py, (MatchState, u32)>> {
     let state = (
         m.id.clone(),
         m.name.clone(),
@@ -93,13 +129,40 @@ pub(crate) fn reduce_match<'py>(
         m.method.as_str().to_string(),
         m.evidence.clone(),
     );
-    Ok((rebuilder(py, "_match_from_state")?, (state,)))
+    let checksum = crc32fast::hash(&match_content(&state));
+    Ok((rebuilder(py, "_match_from_state")?, (state, checksum)))
+}
+
+/// Checks what every result has: an id, a score in [0, 1], a kind that is not empty.
+fn check_result(id: &str, score: f64, kind: Option<&str>, what: &str) -> PyResult<()> {
+    if id.trim().is_empty() {
+        return Err(error(format!("not a pickled {what}: the id is empty")));
+    }
+    if !(0.0..=1.0).contains(&score) {
+        return Err(error(format!(
+            "not a pickled {what}: the score {score} is not between 0 and 1"
+        )));
+    }
+    if kind.is_some_and(|k| k.trim().is_empty()) {
+        return Err(error(format!("not a pickled {what}: the kind is empty")));
+    }
+    Ok(())
 }
 
 /// Rebuilds a pickled match.
 #[pyfunction]
-pub(crate) fn _match_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMatch> {
-    let (id, name, score, alias, kind, method, evidence): MatchState = state_of(state, "Match")?;
+#[pyo3(signature = (state, checksum=None))]
+pub(crate) fn _match_from_state(
+    state: &Bound<'_, PyAny>,
+    checksum: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyMatch> {
+    let state: MatchState = state_of(state, "Match")?;
+    check_sum(&match_content(&state), checksum, "Match")?;
+    let (id, name, score, alias, kind, method, evidence) = state;
+    check_result(&id, score, kind.as_deref(), "Match")?;
+    if name.trim().is_empty() || alias.trim().is_empty() {
+        return Err(error("not a pickled Match: the name or alias is empty"));
+    }
     let method =
         canonica::Method::from_name(&method).ok_or_else(|| error("not a pickled Match"))?;
     let inner = canonica::Match {
@@ -117,11 +180,18 @@ pub(crate) fn _match_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMatch> {
 /// A mention as pickled: start, end, text, score, id, name, kind.
 pub(crate) type MentionState = (usize, usize, String, f64, String, String, Option<String>);
 
-/// A mention pickles as a tuple of its fields.
+/// The bytes a mention's checksum is taken of.
+fn mention_content(s: &MentionState) -> Vec<u8> {
+    json!([s.0, s.1, s.2, s.3, s.4, s.5, s.6])
+        .to_string()
+        .into_bytes()
+}
+
+/// A mention pickles as a tuple of its fields and their checksum.
 pub(crate) fn reduce_mention<'py>(
     py: Python<'py>,
     m: &PyMention,
-) -> PyResult<Reduced<'py, (MentionState,)>> {
+) -> PyResult<Reduced<'py, (MentionState, u32)>> {
     let state = (
         m.start,
         m.end,
@@ -131,13 +201,26 @@ pub(crate) fn reduce_mention<'py>(
         m.name.clone(),
         m.kind.clone(),
     );
-    Ok((rebuilder(py, "_mention_from_state")?, (state,)))
+    let checksum = crc32fast::hash(&mention_content(&state));
+    Ok((rebuilder(py, "_mention_from_state")?, (state, checksum)))
 }
 
-/// Rebuilds a pickled mention.
+/// Rebuilds a pickled mention: its offsets in order, and as far apart as its text is long.
 #[pyfunction]
-pub(crate) fn _mention_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMention> {
-    let (start, end, text, score, id, name, kind): MentionState = state_of(state, "Mention")?;
+#[pyo3(signature = (state, checksum=None))]
+pub(crate) fn _mention_from_state(
+    state: &Bound<'_, PyAny>,
+    checksum: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyMention> {
+    let state: MentionState = state_of(state, "Mention")?;
+    check_sum(&mention_content(&state), checksum, "Mention")?;
+    let (start, end, text, score, id, name, kind) = state;
+    check_result(&id, score, kind.as_deref(), "Mention")?;
+    if start > end || end - start != text.chars().count() {
+        return Err(error(format!(
+            "not a pickled Mention: the offsets {start}..{end} do not span its text"
+        )));
+    }
     Ok(PyMention {
         start,
         end,
@@ -149,7 +232,7 @@ pub(crate) fn _mention_from_state(state: &Bound<'_, PyAny>) -> PyResult<PyMentio
     })
 }
 
-/// A resolver pickles as the bytes `save` writes.
+/// A resolver pickles as the bytes `save` writes, which carry their own checksum.
 pub(crate) fn reduce_resolver<'py>(
     py: Python<'py>,
     resolver: &PyResolver,

@@ -10,8 +10,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBool;
 
 use crate::convert::type_name;
-use crate::errors::{error, guard};
+use crate::errors::error;
 use crate::hooks;
+use crate::signals;
 
 /// The fewest items in a chunk: below this, the cost of a chunk (a thread pool call, the GIL
 /// taken back) would show.
@@ -74,8 +75,9 @@ fn chunk_size(total: usize) -> usize {
     total.div_ceil(REPORTS).max(MIN_CHUNK)
 }
 
-/// `work` over `items`, with the GIL released and panics guarded. Without a reporter, in one
-/// call; with one, chunk by chunk, reporting (done, total) and looking for Ctrl-C after each.
+/// `work` over `items`, with the GIL released, panics guarded and signals looked for (see
+/// `signals::run`). Without a reporter, in one call; with one, chunk by chunk, reporting
+/// (done, total) after each.
 pub(crate) fn run_batch<T: Sync, R: Send>(
     py: Python<'_>,
     items: &[T],
@@ -83,14 +85,14 @@ pub(crate) fn run_batch<T: Sync, R: Send>(
     work: impl Fn(&[T]) -> Vec<R> + Sync,
 ) -> PyResult<Vec<R>> {
     let Some(reporter) = reporter else {
-        return py.detach(|| guard(|| work(items)));
+        return signals::run(py, || Ok(work(items)));
     };
     let total = items.len();
     let result = (|| -> PyResult<Vec<R>> {
         reporter.report(py, 0, total)?;
         let mut out = Vec::with_capacity(total);
         for chunk in items.chunks(chunk_size(total)) {
-            out.extend(py.detach(|| guard(|| work(chunk)))?);
+            out.extend(signals::run(py, || Ok(work(chunk)))?);
             py.check_signals()?;
             reporter.report(py, out.len(), total)?;
         }

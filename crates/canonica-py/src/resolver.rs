@@ -3,19 +3,24 @@
 //! engine's worker runs a task) is reached through the hooks the package registers.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyList, PyString};
 
 use crate::convert::{
-    bytes_of, kind_of, optional_text, path_of, text_of, type_name, unit_of, with_names, Fuzzy,
-    Limit, Overlapping,
+    bytes_of, kind_of, optional_text, path_of, str_of, text_of, type_name, unit_of, with_names,
+    Fuzzy, Limit, Overlapping,
 };
 use crate::errors::{error, guard, run_detached};
 use crate::hooks;
 use crate::knowledge_base::{records_of, PyKnowledgeBase};
 use crate::pickle;
 use crate::progress::{run_batch, Reporter};
-use crate::results::{to_mentions, wrap_match, PyMatch, PyMention};
+use crate::results::{to_mentions, wrap_match, wrap_matches, PyMatch, PyMention};
+use crate::signals::{self, check_every, refuse};
 use crate::threads::use_worker_default;
+
+/// Texts at least this long are linked and normalized under a watch for signals (see
+/// `signals::run`); shorter ones take too little time to be worth it.
+pub(crate) const LONG_TEXT: usize = 1 << 16;
 
 /// The `kind` argument of resolve and candidates as core options.
 fn resolve_options(kind: Option<&Bound<'_, PyAny>>) -> PyResult<canonica::ResolveOptions> {
@@ -69,17 +74,15 @@ impl PyResolver {
         threshold: Option<&Bound<'_, PyAny>>,
         margin: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyResolver> {
-        let kb = kb
-            .cast::<PyKnowledgeBase>()
-            .map_err(|_| {
-                error(format!(
-                    "kb must be a KnowledgeBase, not {}; build one with \
-                     KnowledgeBase.from_records(rows)",
-                    type_name(kb)
-                ))
-            })?
-            .get()
-            .snapshot();
+        let kb = kb.cast::<PyKnowledgeBase>().map_err(|_| {
+            error(format!(
+                "kb must be a KnowledgeBase, not {}; build one with \
+                 KnowledgeBase.from_records(rows)",
+                type_name(kb)
+            ))
+        })?;
+        let kb = kb.get();
+        let kb = py.detach(|| kb.snapshot());
         let builder = canonica::Resolver::builder()
             .threshold(unit_of(
                 threshold,
@@ -93,14 +96,14 @@ impl PyResolver {
 
     /// The lowest score `resolve` accepts.
     #[getter]
-    fn threshold(&self) -> f64 {
-        self.inner.threshold()
+    fn threshold(&self, py: Python<'_>) -> f64 {
+        py.detach(|| self.inner.threshold())
     }
 
     /// How far the best entity must score above the next for `resolve` to answer.
     #[getter]
-    fn margin(&self) -> f64 {
-        self.inner.margin()
+    fn margin(&self, py: Python<'_>) -> f64 {
+        py.detach(|| self.inner.margin())
     }
 
     /// The resolver's entities as a knowledge base that follows its updates: `len`, `kb[id]`,
@@ -111,8 +114,8 @@ impl PyResolver {
         PyKnowledgeBase::view(self.inner.clone())
     }
 
-    fn __len__(&self) -> usize {
-        self.inner.len()
+    fn __len__(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.inner.len())
     }
 
     /// Adds entities with new ids, from records of every shape `KnowledgeBase.from_records`
@@ -137,11 +140,14 @@ impl PyResolver {
         if ids.is_instance_of::<PyString>() {
             return Err(error("ids must be a list of ids, not a single string"));
         }
-        let iter = ids
-            .try_iter()
-            .map_err(|_| error(format!("ids must be a list of ids, not {}", type_name(ids))))?;
+        let iter = ids.try_iter().map_err(|err| {
+            refuse(py, err, || {
+                format!("ids must be a list of ids, not {}", type_name(ids))
+            })
+        })?;
         let mut texts = Vec::new();
         for (i, id) in iter.enumerate() {
+            check_every(py, i + 1)?;
             texts.push(text_of(&id?, &format!("id {}", i + 1))?);
         }
         run_detached(py, || self.inner.remove(&texts))
@@ -180,13 +186,13 @@ impl PyResolver {
         signature = (names, kind=None, *, progress=None),
         text_signature = "($self, names, kind=None, *, progress=False)"
     )]
-    fn resolve_many(
+    fn resolve_many<'py>(
         &self,
-        py: Python<'_>,
-        names: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        names: &Bound<'py, PyAny>,
         kind: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<Option<PyMatch>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let options = resolve_options(kind)?;
         use_worker_default(py)?;
         let resolve =
@@ -195,7 +201,7 @@ impl PyResolver {
             let reporter = Reporter::from_arg(py, progress, texts.len(), "resolving")?;
             run_batch(py, texts, reporter, resolve)
         })?;
-        Ok(found.into_iter().map(wrap_match).collect())
+        wrap_matches(py, found)
     }
 
     /// Up to `limit` entities `name` may refer to, best first, whatever their score, each with
@@ -242,8 +248,13 @@ impl PyResolver {
         fuzzy: Fuzzy,
     ) -> PyResult<Vec<PyMention>> {
         let options = link_options(kind, overlapping, fuzzy)?;
-        let text = text_of(text, "the text")?;
-        py.detach(|| guard(|| to_mentions(&text, self.inner.link_with(&text, &options))))
+        let text = str_of(text, "the text")?;
+        let link = || Ok(to_mentions(text, self.inner.link_with(text, &options)));
+        if options.fuzzy || text.len() >= LONG_TEXT {
+            signals::run(py, link)
+        } else {
+            py.detach(|| guard(link))?.map_err(crate::errors::to_py_err)
+        }
     }
 
     /// `link` over many texts in parallel with the GIL released: one list of mentions per
@@ -333,7 +344,7 @@ impl PyResolver {
 
     /// The resolver as bytes (the format `save` writes).
     pub(crate) fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = py.detach(|| guard(|| self.inner.to_bytes()))?;
+        let bytes = run_detached(py, || Ok(self.inner.to_bytes()))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -352,11 +363,8 @@ impl PyResolver {
         pickle::reduce_resolver(py, self)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Resolver({} entities, threshold={})",
-            self.inner.len(),
-            self.inner.threshold()
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (len, threshold) = py.detach(|| (self.inner.len(), self.inner.threshold()));
+        format!("Resolver({len} entities, threshold={threshold})")
     }
 }

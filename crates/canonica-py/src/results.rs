@@ -1,9 +1,11 @@
 //! What resolving and linking give back: `Match` and `Mention`.
 
 use pyo3::prelude::*;
+use pyo3::types::PyList;
 
 use crate::convert::quote;
 use crate::pickle;
+use crate::signals::check_every;
 
 /// An entity a name resolved to, with how well and why.
 #[pyclass(module = "canonica._core", frozen, name = "Match")]
@@ -66,7 +68,7 @@ impl PyMatch {
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
-    ) -> PyResult<pickle::Reduced<'py, (pickle::MatchState,)>> {
+    ) -> PyResult<pickle::Reduced<'py, (pickle::MatchState, u32)>> {
         pickle::reduce_match(py, &self.inner)
     }
 }
@@ -74,6 +76,24 @@ impl PyMatch {
 /// A match of the core, when there is one, as a Python `Match`.
 pub(crate) fn wrap_match(m: Option<canonica::Match>) -> Option<PyMatch> {
     m.map(|inner| PyMatch { inner })
+}
+
+/// The matches of a batch as a list of `Match` or None, made with a look for signals every
+/// few items (see `signals`).
+pub(crate) fn wrap_matches(
+    py: Python<'_>,
+    found: Vec<Option<canonica::Match>>,
+) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for (i, m) in found.into_iter().enumerate() {
+        check_every(py, i + 1)?;
+        match wrap_match(m) {
+            Some(m) => list.append(Bound::new(py, m)?)?,
+            None => list.append(py.None())?,
+        }
+    }
+    py.check_signals()?;
+    Ok(list)
 }
 
 /// One mention of an entity in a text; `start` and `end` are code-point offsets, so that
@@ -144,16 +164,27 @@ impl PyMention {
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
-    ) -> PyResult<pickle::Reduced<'py, (pickle::MentionState,)>> {
+    ) -> PyResult<pickle::Reduced<'py, (pickle::MentionState, u32)>> {
         pickle::reduce_mention(py, self)
     }
 }
 
-/// Mentions with byte offsets to mentions with code-point offsets. Overlapping mentions come
-/// out of order, so offsets are looked up in the list of character starts.
+/// Mentions with byte offsets to mentions with code-point offsets. The offsets are sorted
+/// (overlapping mentions come out of order) and counted in one walk through the text, so the
+/// memory taken is the mentions'.
 pub(crate) fn to_mentions(text: &str, mentions: Vec<canonica::Mention>) -> Vec<PyMention> {
-    let char_starts: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
-    let at = |byte: usize| char_starts.partition_point(|&b| (b as usize) < byte);
+    let mut bytes: Vec<usize> = mentions.iter().flat_map(|m| [m.start, m.end]).collect();
+    bytes.sort_unstable();
+    bytes.dedup();
+    let mut chars = Vec::with_capacity(bytes.len());
+    let (mut at_byte, mut at_char) = (0, 0);
+    for &b in &bytes {
+        let b = b.min(text.len());
+        at_char += text[at_byte..b].chars().count();
+        at_byte = b;
+        chars.push(at_char);
+    }
+    let at = |byte: usize| chars[bytes.partition_point(|&b| b < byte)];
     mentions
         .into_iter()
         .map(|m| PyMention {

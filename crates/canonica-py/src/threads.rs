@@ -1,5 +1,5 @@
-//! How many threads `resolve_many` uses: the setting, one thread by default inside Spark, Dask
-//! and Ray workers, and the thread pool a forked child must forget.
+//! How many threads `resolve_many` uses: the setting, and one thread by default inside Spark,
+//! Dask and Ray workers. (The thread pool a forked child must forget: `fork.rs`.)
 
 use pyo3::prelude::*;
 
@@ -12,14 +12,16 @@ use crate::hooks;
 /// workers, which already run one task per core, the default is 1; a number set here or in
 /// the environment variable wins over that.
 #[pyfunction]
-pub(crate) fn set_num_threads(threads: &Bound<'_, PyAny>) -> PyResult<()> {
+pub(crate) fn set_num_threads(py: Python<'_>, threads: &Bound<'_, PyAny>) -> PyResult<()> {
     let threads = whole_of(threads, "the number of threads")?;
     let threads = usize::try_from(threads).map_err(|_| {
         error(format!(
             "the number of threads must be 0 or more, not {threads}"
         ))
     })?;
-    canonica::set_num_threads(threads).map_err(to_py_err)
+    // The setting's lock is taken with the GIL released (see `fork.rs`).
+    py.detach(|| canonica::set_num_threads(threads))
+        .map_err(to_py_err)
 }
 
 /// How many threads `resolve_many` and `link_many` will use when called from this thread (1
@@ -27,7 +29,7 @@ pub(crate) fn set_num_threads(threads: &Bound<'_, PyAny>) -> PyResult<()> {
 #[pyfunction]
 pub(crate) fn num_threads(py: Python<'_>) -> PyResult<usize> {
     use_worker_default(py)?;
-    Ok(canonica::num_threads())
+    Ok(py.detach(canonica::num_threads))
 }
 
 /// One thread per batch by default inside Spark, Dask and Ray workers, which already run a task
@@ -36,10 +38,4 @@ pub(crate) fn use_worker_default(py: Python<'_>) -> PyResult<()> {
     let in_worker = hooks::in_worker(py)?;
     canonica::threads::set_thread_default(in_worker.then_some(1));
     Ok(())
-}
-
-/// Called in every forked child: forgets the thread pool inherited from the parent.
-#[pyfunction]
-pub(crate) fn _after_fork() {
-    canonica::threads::after_fork();
 }
