@@ -89,6 +89,10 @@ bench-cluster: bench-deps ## Clustering side by side with OpenRefine's methods a
 bench-serve: bench-deps ## OpenRefine-shaped load on `canonica serve` (560k names), side by side with csv-reconcile
 	$(PY) benchmarks/serve.py
 
+.PHONY: bench-similarity
+bench-similarity: bench-deps ## Pairwise similarity and its batch forms side by side with RapidFuzz WRatio, cpdist and cdist
+	$(PY) benchmarks/similarity.py
+
 .PHONY: bench-updates
 bench-updates: bench-deps ## Live add/update/remove latency on 560k GeoNames names, next to a rebuild
 	$(PY) benchmarks/updates.py

@@ -9,37 +9,57 @@
 const MAX_LEN: usize = 64;
 
 /// The OSA distance between `a` and `b` when it is at most `bound`, else `None`.
+///
+/// Only the band of cells within `bound` of the diagonal is computed: a cell further out is
+/// more than `bound` edits away whatever follows, so it is taken as `bound + 1`. Three rows
+/// of a few bytes are rotated instead of copied.
 pub(crate) fn bounded_osa(a: &[u8], b: &[u8], bound: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > bound {
         return None;
     }
-    if a.len() > MAX_LEN || b.len() > MAX_LEN {
+    if a.len() > MAX_LEN || b.len() > MAX_LEN || bound >= u8::MAX as usize - 1 {
         let d = strsim::osa_distance(std::str::from_utf8(a).ok()?, std::str::from_utf8(b).ok()?);
         return (d <= bound).then_some(d);
     }
+    if a == b {
+        return Some(0);
+    }
     let n = b.len();
-    let mut before = [0usize; MAX_LEN + 1];
-    let mut prev: [usize; MAX_LEN + 1] = std::array::from_fn(|j| j);
-    let mut cur = [0usize; MAX_LEN + 1];
+    let over = (bound + 1) as u8;
+    // Rows i-2, i-1 and i; cells outside the band hold `over`.
+    let mut rows = [[over; MAX_LEN + 1]; 3];
+    for (j, cell) in rows[1][..=n.min(bound)].iter_mut().enumerate() {
+        *cell = j as u8;
+    }
+    let (mut before, mut prev, mut cur) = (0usize, 1usize, 2usize);
     for i in 1..=a.len() {
-        cur[0] = i;
-        let mut row_min = cur[0];
-        for j in 1..=n {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        let lo = i.saturating_sub(bound).max(1);
+        let hi = (i + bound).min(n);
+        let row = &mut rows[cur];
+        // The cell left of the band, and the band's own cells, are written; the rest stays
+        // `over` from the row's previous use only where it was outside the band then too.
+        row[lo - 1] = if lo == 1 && i <= bound { i as u8 } else { over };
+        let mut row_min = row[lo - 1];
+        for j in lo..=hi {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let (p, r) = (&rows[prev], &rows[cur]);
+            let mut d = (p[j] + 1).min(r[j - 1] + 1).min(p[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(before[j - 2] + 1);
+                d = d.min(rows[before][j - 2] + 1);
             }
-            cur[j] = d;
+            let d = d.min(over);
+            rows[cur][j] = d;
             row_min = row_min.min(d);
         }
-        if row_min > bound {
+        if hi < n {
+            rows[cur][hi + 1] = over;
+        }
+        if row_min > bound as u8 {
             return None;
         }
-        before[..=n].copy_from_slice(&prev[..=n]);
-        prev[..=n].copy_from_slice(&cur[..=n]);
+        (before, prev, cur) = (prev, cur, before);
     }
-    let d = prev[n];
+    let d = rows[prev][n] as usize;
     (d <= bound).then_some(d)
 }
 

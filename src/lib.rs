@@ -86,7 +86,7 @@ pub use resolve::{
     REBUILD_SHARE,
 };
 pub use rules::Method;
-pub use similarity::similarity;
+pub use similarity::{similarity, similarity_matrix, similarity_pairs};
 pub use threads::{num_threads, set_num_threads};
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub(crate) enum KeyKind {
 }
 
 /// A whole-key lookup to try, with the score a hit earns.
+#[derive(Clone)]
 pub(crate) struct KeyLookup {
     pub key: String,
     pub kind: KeyKind,
@@ -94,6 +95,7 @@ pub(crate) struct Reading {
 }
 
 /// Everything the resolver needs to know about one query.
+#[derive(Clone)]
 pub(crate) struct Query {
     /// Whole-key lookups, best evidence first.
     pub keys: Vec<KeyLookup>,
@@ -132,6 +134,9 @@ pub(crate) struct Query {
 /// another name: "盧安達" is Rwanda and reads "Luanda". So a name with Han characters meets
 /// persons only; kana ("トヨタ", "toyota") meet every kind.
 fn romanized_key(name: &str, tokens: &[Token]) -> Option<(String, bool)> {
+    if !tokens.iter().all(|t| t.lossy) {
+        return None;
+    }
     let letters = name.chars().filter(|c| c.is_alphanumeric());
     let han_or_kana = letters.clone().filter(|&c| is_han_or_kana(c)).count();
     if han_or_kana < MIN_ROMANIZED_CHARS || !letters.clone().all(is_han_or_kana) {
@@ -151,7 +156,11 @@ impl Query {
     /// Analyzes `name` into its whole keys; `None` when it has no letters or digits. Its words
     /// are read ([`Query::read_words`]) only when the keys do not settle the answer.
     pub fn analyze(name: &str, normalizer: &Normalizer) -> Option<Query> {
-        let mut tokens = normalizer.tokens(name);
+        Query::from_tokens(name, normalizer.tokens(name))
+    }
+
+    /// [`Query::analyze`] of a name already tokenized.
+    pub fn from_tokens(name: &str, mut tokens: Vec<Token>) -> Option<Query> {
         for t in &mut tokens {
             t.text = match_text(t);
         }

@@ -110,3 +110,21 @@ fn save_and_load_give_identical_answers() {
     let missing = Resolver::load(Path::new("/nonexistent/kb.canonica")).unwrap_err();
     assert!(missing.to_string().contains("/nonexistent/kb.canonica"));
 }
+
+/// `similarity` gives every pair of `tests/data/similarity_pairs.tsv` the score recorded there,
+/// so that making it faster never changes what it answers.
+#[test]
+fn similarity_scores_stay_as_recorded() {
+    let pairs = std::fs::read_to_string(root().join("tests/data/similarity_pairs.tsv")).unwrap();
+    let mut changed = Vec::new();
+    for line in pairs.lines().filter(|l| !l.starts_with('#')) {
+        let mut fields = line.split('\t');
+        let (a, b) = (fields.next().unwrap(), fields.next().unwrap());
+        let expected: f64 = fields.next().unwrap().parse().unwrap();
+        let got = canonica::similarity(a, b);
+        if got != expected {
+            changed.push(format!("{a:?} / {b:?}: {got} instead of {expected}"));
+        }
+    }
+    assert!(changed.is_empty(), "{}", changed.join("\n"));
+}

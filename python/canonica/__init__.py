@@ -47,6 +47,8 @@ from canonica._core import (
     num_threads,
     set_num_threads,
     similarity,
+    similarity_matrix,
+    similarity_pairs,
 )
 
 __all__ = [
@@ -79,6 +81,8 @@ __all__ = [
     "num_threads",
     "set_num_threads",
     "similarity",
+    "similarity_matrix",
+    "similarity_pairs",
 ]
 
 # A forked child has only the thread that forked: before a fork that thread takes canonica's

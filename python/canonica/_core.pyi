@@ -465,6 +465,26 @@ def similarity(a: str, b: str) -> float:
     resolution: titles, initials, legal forms, transliteration, nicknames, typos. Symmetric; a
     name contained in the other (a surname) scores as resolution would score it."""
 
+def similarity_pairs(
+    a: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+    b: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+    score_cutoff: float | None = None,
+) -> list[float]:
+    """`similarity(a[i], b[i])` for every i, as `rapidfuzz.process.cpdist` is to `fuzz.ratio`: in
+    parallel on canonica's threads with the GIL released, each distinct name tokenized once. A
+    score below `score_cutoff` (in [0, 1]), and a missing name (None, NaN), give 0. `a` and `b`
+    are lists, Series or Arrow arrays of as many names."""
+
+def similarity_matrix(
+    queries: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+    choices: Iterable[Any] | _ArrowArrayExportable | _ArrowStreamExportable,
+    score_cutoff: float | None = None,
+) -> list[tuple[int, int, float]]:
+    """Every query against every choice, as `rapidfuzz.process.cdist` is to `fuzz.ratio`, but
+    sparse: `(query index, choice index, score)` for each pair scoring above 0 and at least
+    `score_cutoff`, ordered by query then choice. In parallel with the GIL released; each name is
+    prepared once, and most pairs are turned away by a quick check that builds nothing."""
+
 __all__ = [
     "CanonicaError",
     "CanonicaFileNotFoundError",
@@ -507,4 +527,6 @@ __all__ = [
     "num_threads",
     "set_num_threads",
     "similarity",
+    "similarity_matrix",
+    "similarity_pairs",
 ]

@@ -5,13 +5,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use super::flat::{hash_bytes, HashedKeys};
+use super::scan::{is_fuzzy, SCAN_VOCAB};
 use super::{for_each_delete, AliasSource, Index};
 use crate::error::Result;
 use crate::interrupt;
 use crate::kb::{Entity, KnowledgeBase};
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::{self, is_legal_form};
-use crate::normalize::{compact, is_lossy_text, match_text, Normalizer};
+use crate::normalize::{compact, is_lossy_text, match_text, Normalizer, Token};
 use crate::rules::{
     edit_budget, idf, is_small_word, max_idf, token_weight, MAX_NAME_TOKENS, MAX_SPAN,
     MIN_DRIFT_LEN,
@@ -50,11 +51,11 @@ pub(super) struct NameKeys<'a> {
 
 /// The names of `entity` the index keys, without the ones whose key an earlier name of the
 /// entity already has.
-pub(super) fn entity_names<'a>(entity: &'a Entity, normalizer: &Normalizer) -> Vec<NameKeys<'a>> {
+pub(super) fn entity_names<'a>(entity: &'a Entity, tokenize: Tokenize<'_>) -> Vec<NameKeys<'a>> {
     let mut keys_seen: FxHashSet<String> = FxHashSet::default();
     let mut names = Vec::new();
     for (i, text) in entity.names().enumerate() {
-        let spans = normalizer.tokens(text);
+        let spans = tokenize(text);
         let raw: Vec<String> = spans.iter().map(match_text).collect();
         // Persons have no legal forms: "Ao" or "Sa" in a person's name is a name.
         let tokens = if entity.is_person() {
@@ -160,8 +161,8 @@ pub(super) fn spells_a_code(codes: &FxHashMap<String, u32>, acronym: &str, entit
 impl Builder {
     /// Indexes the names of one entity and returns the acronyms generated from them, which are
     /// added once every name is in (see [`Builder::add_acronyms`]).
-    fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) -> Vec<String> {
-        let names = entity_names(entity, normalizer);
+    fn add_entity(&mut self, e: u32, entity: &Entity, tokenize: Tokenize<'_>) -> Vec<String> {
+        let names = entity_names(entity, tokenize);
         for name in &names {
             self.push_alias(e, name.text, &name.tokens, Some(&name.raw), name.source);
         }
@@ -227,7 +228,7 @@ impl Builder {
         id
     }
 
-    fn finish(self, entities: usize) -> Index {
+    fn finish(self, entities: usize, may_scan: bool) -> Index {
         let Builder {
             mut index,
             vocab_ids,
@@ -257,10 +258,17 @@ impl Builder {
         }
         let mut deletes = Vec::new();
         let mut drift = Vec::new();
-        for id in 0..index.vocab.len() as u32 {
+        // A vocabulary this small is scanned for near words instead, when the caller allows it
+        // (see `Index::scans`).
+        index.scan_vocab = may_scan && index.vocab.len() <= SCAN_VOCAB;
+        let ids = if index.scan_vocab {
+            0..0
+        } else {
+            0..index.vocab.len() as u32
+        };
+        for id in ids {
             let token = index.vocab.get(id);
-            // Legal forms and lossy transliterations are matched exactly, never fuzzily.
-            if is_legal_form(token) || is_lossy_text(token) {
+            if !is_fuzzy(token) {
                 continue;
             }
             if token.len() >= MIN_DRIFT_LEN {
@@ -290,17 +298,44 @@ impl Index {
     /// Indexes every name and alias of `kb`, and the acronyms generated from them; stops with
     /// an error when the work is interrupted (see [`crate::interrupt`]).
     pub fn build(kb: &KnowledgeBase, normalizer: &Normalizer) -> Result<Index> {
+        let tokenize = |text: &str| normalizer.tokens(text);
+        Index::build_tokenized(kb, normalizer, &tokenize, false, &interrupt::check)
+    }
+
+    /// [`Index::build`] for a pairwise comparison: the names' tokens come from `tokenize` (each
+    /// name is tokenized once for both directions), and a vocabulary of at most
+    /// [`SCAN_VOCAB`] tokens is scanned for near words instead of getting the tables of
+    /// deletes and drift keys. Such an index is never saved: saved indexes keep their tables.
+    /// It holds two entities, too few to look for interruptions in between: it never fails.
+    pub(crate) fn build_with(
+        kb: &KnowledgeBase,
+        normalizer: &Normalizer,
+        tokenize: Tokenize<'_>,
+    ) -> Result<Index> {
+        Index::build_tokenized(kb, normalizer, tokenize, true, &|| Ok(()))
+    }
+
+    fn build_tokenized(
+        kb: &KnowledgeBase,
+        normalizer: &Normalizer,
+        tokenize: Tokenize<'_>,
+        may_scan: bool,
+        check: &dyn Fn() -> Result<()>,
+    ) -> Result<Index> {
         let mut builder = Builder::default();
         let mut generated = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
-            interrupt::check()?;
-            generated.push((e as u32, builder.add_entity(e as u32, entity, normalizer)));
+            check()?;
+            generated.push((e as u32, builder.add_entity(e as u32, entity, tokenize)));
         }
         builder.add_acronyms(generated, &codes(kb, normalizer));
-        interrupt::check()?;
-        Ok(builder.finish(kb.len()))
+        check()?;
+        Ok(builder.finish(kb.len(), may_scan))
     }
 }
+
+/// How names are turned into tokens while the index is built.
+pub(crate) type Tokenize<'t> = &'t dyn Fn(&str) -> Vec<Token>;
 
 /// The identifiers of the knowledge base written as codes are, in capitals ("SK", "IBM"), in
 /// normalized form, with the entity each belongs to.
@@ -318,8 +353,11 @@ pub(super) fn code_of(id: &str, normalizer: &Normalizer) -> Option<String> {
     let written_as_code = id.len() <= MAX_CODE_LEN
         && id.chars().any(char::is_uppercase)
         && !id.chars().any(|c| c.is_lowercase() || c.is_numeric());
+    if !written_as_code {
+        return None;
+    }
     let code = compact(&normalizer.normalize(id));
-    (written_as_code && code.len() >= 2).then_some(code)
+    (code.len() >= 2).then_some(code)
 }
 
 /// The words of an alias that go into the postings: all of them, but none for an alias of very

@@ -20,6 +20,7 @@
 
 mod build;
 mod flat;
+mod scan;
 mod update;
 
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
@@ -106,19 +107,21 @@ fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
     if edits == 0 || word.is_empty() || word.len() > MAX_FUZZY_TOKEN_LEN {
         return;
     }
-    let mut hashes: Vec<u64> = Vec::with_capacity(word.len() * word.len());
-    let mut buf: Vec<u8> = Vec::with_capacity(word.len());
-    for i in 0..word.len() {
-        buf.clear();
-        buf.extend_from_slice(&word[..i]);
-        buf.extend_from_slice(&word[i + 1..]);
-        hashes.push(hash_bytes(&buf));
+    let n = word.len();
+    let mut hashes: Vec<u64> = Vec::with_capacity(n * (n + 1) / 2);
+    // Words are at most MAX_FUZZY_TOKEN_LEN bytes: the deletes are made in a buffer on the stack.
+    let mut one = [0u8; MAX_FUZZY_TOKEN_LEN];
+    let mut two = [0u8; MAX_FUZZY_TOKEN_LEN];
+    for i in 0..n {
+        one[..i].copy_from_slice(&word[..i]);
+        one[i..n - 1].copy_from_slice(&word[i + 1..]);
+        hashes.push(hash_bytes(&one[..n - 1]));
         if edits >= 2 {
             // Deleting j after i covers every pair once (j >= i in the shorter word).
-            for j in i..buf.len() {
-                let mut two = buf.clone();
-                two.remove(j);
-                hashes.push(hash_bytes(&two));
+            for j in i..n - 1 {
+                two[..j].copy_from_slice(&one[..j]);
+                two[j..n - 2].copy_from_slice(&one[j + 1..n - 1]);
+                hashes.push(hash_bytes(&two[..n - 2]));
             }
         }
     }
@@ -168,6 +171,14 @@ pub(crate) struct Index {
     /// The length of each alias's spelling ([`Index::spelled`]), so that candidates of the wrong
     /// length are dropped without reading their words. Derived, not saved.
     spelled_lens: Vec<u16>,
+    /// True when the vocabulary is scanned for near words instead of looked up in `deletes` and
+    /// `drift`, which are empty: only in the index of a pairwise comparison, which is never
+    /// saved (see [`Index::build_with`]).
+    scan_vocab: bool,
+    /// When the vocabulary is scanned: the drift key of each token that has one (five letters or
+    /// more, neither a legal form nor lossy), so that a scan compares keys instead of making
+    /// them. Derived, not saved.
+    scan_drift: Vec<Option<String>>,
     /// What live updates changed since the index was built or loaded (see `update`); `None`
     /// until the first change, so that an index that never changes pays nothing for it.
     changes: Option<Box<update::Changes>>,
@@ -338,20 +349,29 @@ impl Index {
     /// two, with their edit distance.
     pub fn fuzzy_tokens(&self, token: &str) -> Vec<NearWord> {
         let mut found: Vec<u32> = Vec::new();
-        for_each_delete(token, edit_budget(token.len()), &mut |h| {
-            found.extend(self.deletes.get(h));
-        });
-        found.sort_unstable();
-        found.dedup();
+        if self.scans() {
+            found.extend(self.scanned_words());
+        } else {
+            for_each_delete(token, edit_budget(token.len()), &mut |h| {
+                found.extend(self.deletes.get(h));
+            });
+            found.sort_unstable();
+            found.dedup();
+        }
         found
             .into_iter()
             .filter(|&id| self.is_used(id))
             .filter_map(|id| {
+                // The length rules most candidates out before their text is read.
+                let len = self.vocab.len_of(id);
+                let budget = edit_budget(len.max(token.len()));
+                if len.abs_diff(token.len()) > budget {
+                    return None;
+                }
                 let candidate = self.vocab.get(id);
                 if candidate == token {
                     return None;
                 }
-                let budget = edit_budget(candidate.len().max(token.len()));
                 bounded_osa(token.as_bytes(), candidate.as_bytes(), budget)
                     .map(|edits| NearWord { token: id, edits })
             })
@@ -365,6 +385,9 @@ impl Index {
             return Vec::new();
         }
         let key = drift_key(token);
+        if self.scans() {
+            return self.scanned_drift(token, &key);
+        }
         self.drift
             .get_str(&key)
             .filter(|&id| {
@@ -472,6 +495,7 @@ impl Index {
     /// that they never disagree with what they are derived from.
     fn derive(&mut self) {
         self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
+        self.derive_scan_drift();
         let mut bare = Vec::new();
         let mut bare_prefixes = Vec::new();
         for a in 0..self.alias_tokens.len() as u32 {

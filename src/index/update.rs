@@ -224,7 +224,7 @@ impl Index {
 
     /// Adds the entity of slot `e` (a new slot, or one whose entity was removed).
     pub(crate) fn add_entity(&mut self, e: u32, entity: &Entity, normalizer: &Normalizer) {
-        let names = entity_names(entity, normalizer);
+        let names = entity_names(entity, &|text| normalizer.tokens(text));
         for name in &names {
             self.insert_alias(e, name.text, &name.tokens, Some(&name.raw), name.source);
         }
@@ -459,8 +459,9 @@ impl Index {
         let v = self.vocab.len() as u32;
         self.vocab.push(token);
         self.vocab_ids.insert(hash_bytes(token.as_bytes()), v);
-        // Legal forms and lossy transliterations are matched exactly, never fuzzily.
-        if !is_legal_form(token) && !is_lossy_text(token) {
+        // Legal forms and lossy transliterations are matched exactly, never fuzzily; a scanned
+        // vocabulary keeps no tables.
+        if !self.scan_vocab && !is_legal_form(token) && !is_lossy_text(token) {
             if token.len() >= MIN_DRIFT_LEN {
                 self.drift
                     .insert(hash_bytes(drift_key(token).as_bytes()), v);

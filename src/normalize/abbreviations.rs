@@ -5,6 +5,10 @@
 //! Unlike nicknames, the relation is not transitive: "Fed." may stand for Federal or Federated,
 //! which do not stand for each other.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
 /// Each word in normalized form with its abbreviations.
 const WORDS: &[(&str, &[&str])] = &[
     ("republic", &["rep", "repub"]),
@@ -35,13 +39,20 @@ const WORDS: &[(&str, &[&str])] = &[
     ("brothers", &["bros"]),
 ];
 
-/// The words `word` may abbreviate, and the abbreviations of `word`.
+/// The words `word` may abbreviate, and the abbreviations of `word`, in the order of the table.
 pub(crate) fn related(word: &str) -> impl Iterator<Item = &'static str> + '_ {
-    WORDS.iter().flat_map(move |&(full, short)| {
-        let expands = short.contains(&word).then_some(full);
-        let abbreviates = (full == word).then_some(short).into_iter().flatten();
-        expands.into_iter().chain(abbreviates.copied())
-    })
+    static RELATED: OnceLock<FxHashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let table = RELATED.get_or_init(|| {
+        let mut table: FxHashMap<&'static str, Vec<&'static str>> = FxHashMap::default();
+        for &(full, short) in WORDS {
+            for &s in short {
+                table.entry(s).or_default().push(full);
+            }
+            table.entry(full).or_default().extend(short.iter().copied());
+        }
+        table
+    });
+    table.get(word).into_iter().flatten().copied()
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap;
+
 /// (family, forms): a folded form is written as [`MARK`] followed by its family.
 const FAMILIES: &[(&str, &[&str])] = &[
     (
@@ -99,18 +101,25 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ("group", &["group", "holding", "holdings"]),
 ];
 
-/// Every form split into words, with its family, longest first; made once.
-fn forms() -> &'static [(&'static str, Vec<&'static str>)] {
-    static FORMS: OnceLock<Vec<(&'static str, Vec<&'static str>)>> = OnceLock::new();
+/// A legal form split into words, with its family.
+type Form = (&'static str, Vec<&'static str>);
+
+/// Every form by its first word, longest first; made once.
+fn forms() -> &'static FxHashMap<&'static str, Vec<Form>> {
+    static FORMS: OnceLock<FxHashMap<&'static str, Vec<Form>>> = OnceLock::new();
     FORMS.get_or_init(|| {
-        let mut all: Vec<(&'static str, Vec<&'static str>)> = FAMILIES
+        let mut all: Vec<Form> = FAMILIES
             .iter()
             .flat_map(|(family, forms)| {
                 forms.iter().map(move |f| (*family, f.split(' ').collect()))
             })
             .collect();
         all.sort_by_key(|(_, words)| std::cmp::Reverse(words.len()));
-        all
+        let mut by_first: FxHashMap<&'static str, Vec<Form>> = FxHashMap::default();
+        for form in all {
+            by_first.entry(form.1[0]).or_default().push(form);
+        }
+        by_first
     })
 }
 
@@ -118,6 +127,7 @@ fn forms() -> &'static [(&'static str, Vec<&'static str>)] {
 fn form_at(tokens: &[String], at: usize) -> Option<(&'static str, usize)> {
     let rest = &tokens[at..];
     forms()
+        .get(rest.first()?.as_str())?
         .iter()
         .find(|(_, words)| words.len() <= rest.len() && words.iter().zip(rest).all(|(w, t)| w == t))
         .map(|(family, words)| (*family, words.len()))
@@ -126,8 +136,8 @@ fn form_at(tokens: &[String], at: usize) -> Option<(&'static str, usize)> {
 /// True when `word` alone is a legal form ("ao", "gmbh", "limited").
 pub(crate) fn is_form(word: &str) -> bool {
     forms()
-        .iter()
-        .any(|(_, words)| words.len() == 1 && words[0] == word)
+        .get(word)
+        .is_some_and(|forms| forms.iter().any(|(_, words)| words.len() == 1))
 }
 
 /// Prefix that marks a folded legal form, so that it never equals an ordinary word.

@@ -226,7 +226,7 @@ impl Normalizer {
             });
             // A letter or mark the Latin key drops (a soft sign, a combining accent, a modifier
             // apostrophe) at the end of a word still belongs to the word as written.
-            if !wrote_letters && (c.is_alphabetic() || is_combining_mark(c)) {
+            if !wrote_letters && !c.is_ascii() && (c.is_alphabetic() || is_combining_mark(c)) {
                 if let Some(p) = current.as_mut().filter(|p| p.token.end == start) {
                     p.token.end = end;
                 }

@@ -2,6 +2,10 @@
 //! nickname meets the full name. Each group holds names that may stand for one another; a name
 //! may belong to several groups ("Alex" is short for Alexander and Alexandra).
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
 /// Groups of interchangeable given names, in normalized form, the formal name first.
 const GROUPS: &[&[&str]] = &[
     &["abraham", "abe"],
@@ -74,13 +78,21 @@ const GROUPS: &[&[&str]] = &[
     &["yevgeny", "evgeny", "zhenya", "eugene"],
 ];
 
-/// The names that may stand for `name` or that `name` may stand for, other than itself.
+/// The names that may stand for `name` or that `name` may stand for, other than itself, in the
+/// order of the table.
 pub(crate) fn related(name: &str) -> impl Iterator<Item = &'static str> + '_ {
-    GROUPS
-        .iter()
-        .filter(move |g| g.contains(&name))
-        .flat_map(|g| g.iter().copied())
-        .filter(move |n| *n != name)
+    static RELATED: OnceLock<FxHashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let table = RELATED.get_or_init(|| {
+        let mut table: FxHashMap<&'static str, Vec<&'static str>> = FxHashMap::default();
+        for group in GROUPS {
+            for &name in *group {
+                let others = group.iter().copied().filter(move |n| *n != name);
+                table.entry(name).or_default().extend(others);
+            }
+        }
+        table
+    });
+    table.get(name).into_iter().flatten().copied()
 }
 
 #[cfg(test)]

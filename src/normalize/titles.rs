@@ -4,6 +4,10 @@
 //! Entries are written in normalized form (see [`crate::normalize`]), so a transliterated
 //! "Президент" is `prezident` and "H.E." is `he`.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
 use super::Token;
 
 /// Honorifics: forms of address that may stand before any name.
@@ -145,20 +149,63 @@ const LEADING_ARTICLES: &[&str] = &["the"];
 /// Words allowed before a role ("former", "then", "acting") besides demonyms.
 const MAX_WORDS_BEFORE_ROLE: usize = 2;
 
-fn matches_at(tokens: &[Token], at: usize, phrase: &str) -> Option<usize> {
-    let mut n = 0;
-    for word in phrase.split(' ') {
-        if tokens.get(at + n)?.text != word {
-            return None;
-        }
-        n += 1;
-    }
-    Some(n)
+/// Phrases of one list, by their first word: a lookup touches only the phrases that can start
+/// at a token, not the whole list.
+struct Phrases {
+    by_first: FxHashMap<&'static str, Vec<Vec<&'static str>>>,
 }
 
-/// The length of the longest entry of `list` that starts at `at`.
-fn longest_at(tokens: &[Token], at: usize, list: &[&str]) -> Option<usize> {
-    list.iter().filter_map(|p| matches_at(tokens, at, p)).max()
+impl Phrases {
+    fn new(list: &[&'static str]) -> Phrases {
+        let mut by_first: FxHashMap<&'static str, Vec<Vec<&'static str>>> = FxHashMap::default();
+        for phrase in list {
+            let words: Vec<&'static str> = phrase.split(' ').collect();
+            by_first.entry(words[0]).or_default().push(words);
+        }
+        Phrases { by_first }
+    }
+
+    /// The length, in tokens, of the longest phrase that starts at `at`.
+    fn longest_at(&self, tokens: &[Token], at: usize) -> Option<usize> {
+        let first = tokens.get(at)?;
+        self.by_first
+            .get(first.text.as_str())?
+            .iter()
+            .filter(|words| {
+                words.len() <= tokens.len() - at
+                    && words[1..]
+                        .iter()
+                        .zip(&tokens[at + 1..])
+                        .all(|(w, t)| *w == t.text)
+            })
+            .map(Vec::len)
+            .max()
+    }
+}
+
+/// The phrase tables, made once.
+fn tables() -> &'static [Phrases; 3] {
+    static TABLES: OnceLock<[Phrases; 3]> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        [
+            Phrases::new(HONORIFICS),
+            Phrases::new(ROLES),
+            Phrases::new(LEADING_ARTICLES),
+        ]
+    })
+}
+
+/// The length of the longest entry of a list that starts at `at`.
+fn longest_at(tokens: &[Token], at: usize, list: List) -> Option<usize> {
+    tables()[list as usize].longest_at(tokens, at)
+}
+
+/// The phrase lists, as [`tables`] orders them.
+#[derive(Clone, Copy)]
+enum List {
+    Honorifics,
+    Roles,
+    LeadingArticles,
 }
 
 /// The length of the longest title (honorific or role) that starts at `at`.
@@ -168,8 +215,8 @@ fn title_at(tokens: &[Token], at: usize) -> Option<usize> {
         .get(at)
         .is_some_and(|t| t.initials.len() == 2 && t.text == "he")
         .then_some(1);
-    longest_at(tokens, at, HONORIFICS)
-        .max(longest_at(tokens, at, ROLES))
+    longest_at(tokens, at, List::Honorifics)
+        .max(longest_at(tokens, at, List::Roles))
         .max(excellency)
 }
 
@@ -182,14 +229,14 @@ pub(crate) fn name_start(tokens: &[Token]) -> Option<usize> {
     for skip in 1..=MAX_WORDS_BEFORE_ROLE {
         if skip < tokens.len()
             && title_at(tokens, 0).is_none()
-            && longest_at(tokens, skip, ROLES).is_some()
+            && longest_at(tokens, skip, List::Roles).is_some()
         {
             at = skip;
             break;
         }
     }
     loop {
-        if let Some(n) = longest_at(tokens, at, LEADING_ARTICLES) {
+        if let Some(n) = longest_at(tokens, at, List::LeadingArticles) {
             at += n;
         } else if let Some(n) = title_at(tokens, at) {
             at += n;
@@ -223,7 +270,7 @@ pub(crate) fn is_only_titles(tokens: &[Token]) -> bool {
         if let Some(n) = title_at(tokens, at) {
             at += n;
             saw_title = true;
-        } else if let Some(n) = longest_at(tokens, at, LEADING_ARTICLES) {
+        } else if let Some(n) = longest_at(tokens, at, List::LeadingArticles) {
             at += n;
         } else {
             return false;

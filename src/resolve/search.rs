@@ -233,6 +233,13 @@ impl State {
             .collect()
     }
 
+    /// The score of the best candidate for `name`, as [`State::candidates`] would give it first,
+    /// without writing its evidence.
+    pub(crate) fn best_score(&self, query: Query) -> Option<f64> {
+        let Ranking { ranked, .. } = self.rank_query(query, None, CANDIDATES_MIN_SCORE, false);
+        ranked.first().map(|b| rounded(b.score))
+    }
+
     /// The entities `name` scores at least `min_score` against, best first, as their slots with
     /// the score: what clustering compares a spelling with.
     pub(crate) fn scored_entities(&self, name: &str, min_score: f32) -> Vec<(u32, f32)> {
@@ -289,7 +296,7 @@ impl State {
         Some(Match {
             id: entity.id.clone(),
             name: entity.name.clone(),
-            score: (best.score as f64 * 10_000.0).round() / 10_000.0,
+            score: rounded(best.score),
             alias: index.alias_text(best.alias).to_string(),
             kind: entity.kind.clone(),
             method: best.method,
@@ -308,8 +315,19 @@ impl State {
         min_score: f32,
         decided_by_exact: bool,
     ) -> Option<Ranking> {
+        let query = Query::analyze(name, &self.normalizer)?;
+        Some(self.rank_query(query, kind, min_score, decided_by_exact))
+    }
+
+    /// [`State::rank`] of a query already analyzed.
+    fn rank_query(
+        &self,
+        mut query: Query,
+        kind: Option<&str>,
+        min_score: f32,
+        decided_by_exact: bool,
+    ) -> Ranking {
         let inner = self;
-        let mut query = Query::analyze(name, &inner.normalizer)?;
         let mut found = Found {
             inner,
             query: &query,
@@ -338,7 +356,7 @@ impl State {
             best = found.best;
         }
         let ranked = self.sorted(best);
-        Some(Ranking { query, ranked })
+        Ranking { query, ranked }
     }
 
     fn sorted(&self, best: FxHashMap<u32, Best>) -> Vec<Best> {
@@ -352,4 +370,9 @@ impl State {
         });
         ranked.into_iter().map(|(_, b)| b).collect()
     }
+}
+
+/// A score as matches give it: to four decimals.
+fn rounded(score: f32) -> f64 {
+    (score as f64 * 10_000.0).round() / 10_000.0
 }

@@ -56,6 +56,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cluster::ngram_fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(functions::normalize, m)?)?;
     m.add_function(wrap_pyfunction!(functions::similarity, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::similarity_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::similarity_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(functions::countries, m)?)?;
     m.add_function(wrap_pyfunction!(threads::set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads::num_threads, m)?)?;
