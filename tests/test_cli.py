@@ -754,6 +754,20 @@ def _is_running(pid: int) -> bool:
         return False
 
 
+def _wait_for_sigterm_handler(pid: int, timeout: float = 60.0) -> None:
+    """Waits until the process catches SIGTERM (its handler is installed) or has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _is_running(pid):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                caught = next(line for line in f if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            return
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.001)
+
+
 def test_sigterm_at_random_moments_never_exits_0_or_replaces_the_output(
     kb: Path, tmp_path: Path
 ) -> None:
@@ -779,7 +793,12 @@ def test_sigterm_at_random_moments_never_exits_0_or_replaces_the_output(
         out_path.write_bytes(b"the previous result\n")
         proc = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=ROOT)
         try:
-            time.sleep(rng.uniform(0, whole_run * 1.1))
+            # Every other run is signalled once its handler is in place, early in its work.
+            if run % 2:
+                _wait_for_sigterm_handler(proc.pid)
+                time.sleep(rng.uniform(0, 0.01))
+            else:
+                time.sleep(rng.uniform(0, whole_run * 1.1))
             signalled = _is_running(proc.pid)
             if signalled:
                 proc.send_signal(signal.SIGTERM)

@@ -139,7 +139,9 @@ def _check_column(df: Any, labels: list[Any], column: str) -> None:
     """Raises CanonicaError naming `column` unless exactly one column is labelled `column`.
     Labels are compared as they are (the string "0" is not the column labelled 0), and a frame
     with more than one level of column labels (a pandas MultiIndex) is refused."""
-    levels = getattr(getattr(df, "columns", None), "nlevels", 1)
+    # Only pandas has levels; asking a polars LazyFrame for `columns` would resolve its schema.
+    columns = df.columns if type(df).__module__.split(".")[0] == "pandas" else None
+    levels = getattr(columns, "nlevels", 1)
     if levels > 1:
         raise _error(
             f"the column {column!r}: resolve_frame needs one level of column labels, not a "
