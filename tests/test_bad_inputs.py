@@ -913,15 +913,20 @@ def test_long_strings_and_many_tokens_take_linear_time() -> None:
     assert not slow, timings
 
 
+def _canonica(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    """Runs the command line in a child process, its output and errors captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "canonica", *arguments],
+        capture_output=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
 def test_long_inputs_on_the_command_line(tmp_path: Path) -> None:
     names = tmp_path / "names.txt"
     names.write_text("Tokayev\n" + "x" * 2_000_000 + "\n" + "ab " * 300_000 + "\nUAE\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "canonica", "resolve", "--kb", str(SEED_KB), "--input", str(names)],
-        capture_output=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+    out = _canonica("resolve", "--kb", str(SEED_KB), "--input", str(names), timeout=300)
     assert out.returncode == 0, out.stderr
     rows = out.stdout.decode().splitlines()
     assert len(rows) == 5
@@ -1002,12 +1007,7 @@ def test_special_files_on_the_command_line(tmp_path: Path, which: str) -> None:
         runs.append(["--kb", str(SEED_KB), "--column", "name", "--input", path])
         runs.append(["--kb", str(SEED_KB), "--input", path])
     for arguments in runs:
-        out = subprocess.run(
-            [sys.executable, "-m", "canonica", "resolve", *arguments],
-            capture_output=True,
-            timeout=120,
-            cwd=ROOT,
-        )
+        out = _canonica("resolve", *arguments)
         err = out.stderr.decode()
         assert out.returncode == 1, (arguments, err)
         assert err.startswith("canonica: error: ") and err.count("\n") == 1, err
@@ -1304,13 +1304,7 @@ def test_jsonl_input_that_would_not_come_out_as_valid_json_is_an_error(
 ) -> None:
     table = tmp_path / "in.jsonl"
     table.write_text('{"who": "Kazakhstan", "x": 1.5}\n' + line + "\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "canonica", "resolve", "--kb", "countries"]
-        + ["--column", "who", "--input", str(table)],
-        capture_output=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    out = _canonica("resolve", "--kb", "countries", "--column", "who", "--input", str(table))
     err = out.stderr.decode()
     assert out.returncode == 1, err
     assert f"{table}, line 2" in err and words in err, err
@@ -1320,13 +1314,7 @@ def test_jsonl_input_that_would_not_come_out_as_valid_json_is_an_error(
 def test_jsonl_output_keeps_large_numbers_exactly(tmp_path: Path) -> None:
     table = tmp_path / "in.jsonl"
     table.write_text('{"who": "UAE", "big": 123456789012345678901234567890, "f": 1e308}\n')
-    out = subprocess.run(
-        [sys.executable, "-m", "canonica", "resolve", "--kb", "countries"]
-        + ["--column", "who", "--input", str(table)],
-        capture_output=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    out = _canonica("resolve", "--kb", "countries", "--column", "who", "--input", str(table))
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the output"))
     assert record["big"] == 123456789012345678901234567890 and record["f"] == 1e308

@@ -866,12 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
             f"{DEFAULT_PREFIX}name, {DEFAULT_PREFIX}score)"
         ),
     )
-    resolve.add_argument(
-        "--delimiter",
-        type=_delimiter,
-        metavar="D",
-        help="field delimiter of CSV input and output (default: , or tab for .tsv)",
-    )
+    _add_delimiter(resolve)
     resolve.set_defaults(func=_cmd_resolve)
 
     candidates = commands.add_parser(
@@ -889,12 +884,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     candidates.add_argument("names", nargs="+", metavar="NAME", help="names to look up")
-    candidates.add_argument(
-        "--kb",
-        default=BUILTIN_COUNTRIES,
-        metavar="PATH",
-        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
-    )
+    _add_kb_as_for_resolve(candidates)
     candidates.add_argument(
         "--limit",
         type=_positive(int, 0),
@@ -921,12 +911,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     link.add_argument("files", nargs="*", metavar="FILE", help="texts to link (default: stdin)")
-    link.add_argument(
-        "--kb",
-        default=BUILTIN_COUNTRIES,
-        metavar="PATH",
-        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
-    )
+    _add_kb_as_for_resolve(link)
     link.add_argument("--kind", metavar="K", help="only link entities of this kind")
     link.add_argument(
         "--fuzzy",
@@ -1042,12 +1027,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="prefix of the added column names (default cluster_)",
     )
-    cluster.add_argument(
-        "--delimiter",
-        type=_delimiter,
-        metavar="D",
-        help="field delimiter of CSV input and output (default: , or tab for .tsv)",
-    )
+    _add_delimiter(cluster)
     cluster.set_defaults(func=_cmd_cluster)
 
     normalize = commands.add_parser(
@@ -1061,6 +1041,26 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.set_defaults(func=_cmd_normalize)
     _add_serve_parser(commands)
     return parser
+
+
+def _add_kb_as_for_resolve(parser: argparse.ArgumentParser) -> None:
+    """The --kb option of the commands that read a knowledge base as resolve does."""
+    parser.add_argument(
+        "--kb",
+        default=BUILTIN_COUNTRIES,
+        metavar="PATH",
+        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
+    )
+
+
+def _add_delimiter(parser: argparse.ArgumentParser) -> None:
+    """The --delimiter option of the commands that read and write tables."""
+    parser.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        metavar="D",
+        help="field delimiter of CSV input and output (default: , or tab for .tsv)",
+    )
 
 
 def _examples(*commands: str) -> str:
@@ -1103,12 +1103,7 @@ def _add_serve_parser(commands: Any) -> None:
             "docs/serve.md describes the endpoints and limits."
         ),
     )
-    serve.add_argument(
-        "--kb",
-        default=BUILTIN_COUNTRIES,
-        metavar="PATH",
-        help=f"knowledge base, as for resolve (default: {BUILTIN_COUNTRIES})",
-    )
+    _add_kb_as_for_resolve(serve)
     serve.add_argument(
         "--host",
         default="127.0.0.1",
