@@ -8,10 +8,12 @@
 //! 2. with a knowledge base, the units that resolve to one of its entities take that entity;
 //! 3. `pairs`: the other units indexed as a knowledge base of their own and each looked up in
 //!    it with the resolver's readings and scorer (never all pairs);
-//! 4. `join`: pairs taken from the best score down, two clusters joined only when the pair
+//! 4. `distinct`: pairs that differ by words the column itself uses as two names ("Olivia",
+//!    "Oliver": each in many names, in other company) are dropped;
+//! 5. `join`: pairs taken from the best score down, two clusters joined only when the pair
 //!    scores at least the threshold and the clusters, taken whole, are alike on average, so
 //!    that a chain of near spellings does not join its ends;
-//! 5. each cluster's canonical name: its most frequent spelling, ties to the most complete.
+//! 6. each cluster's canonical name: its most frequent spelling, ties to the most complete.
 //!
 //! [`fingerprint`] and [`ngram_fingerprint`] are OpenRefine's key-collision keys, byte for
 //! byte, for blocking in engines such as Spark or Dask.
@@ -34,6 +36,7 @@
 //! # Ok::<(), canonica::Error>(())
 //! ```
 
+mod distinct;
 mod join;
 mod keys;
 mod pairs;
@@ -239,7 +242,9 @@ impl Clusterer {
             if progress.is_cancelled() {
                 return Err(Error::invalid_argument("the clustering was cancelled"));
             }
-            let scored = pairs::symmetric(&found);
+            let mut scored = pairs::symmetric(&found);
+            // Before joining: pairs that differ by words the column uses as other names.
+            distinct::drop_other_names(&mut scored, &distinct::Vocabulary::new(&rest_units));
             let joined = join::join(&scored, threshold, COHESION);
             (Some(resolver), joined.root, joined.joins)
         };
