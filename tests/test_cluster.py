@@ -121,6 +121,20 @@ def test_clusters_and_explanations() -> None:
         c.explain(-1, 0)
 
 
+def test_a_titled_surname_joins_the_one_full_name_and_says_why() -> None:
+    names = ["Ilham Aliyev", "President Aliyev", "Aliyev", "Marco Rubio", "Rubio"]
+    c = canonica.cluster(names)
+    assert c.labels[0] == c.labels[1] == c.labels[2]
+    # Without a title, a surname alone stays apart: another person may carry it.
+    assert c.labels[3] != c.labels[4]
+    steps = c.explain(0, 2)
+    assert steps is not None
+    assert any("the only full name with it" in step.evidence for step in steps)
+    # Two full names with the surname: the titled surname is joined to neither.
+    two = canonica.cluster(["Ilham Aliyev", "Heydar Aliyev", "President Aliyev"]).labels
+    assert len(set(two)) == 3
+
+
 def test_a_clustering_becomes_a_knowledge_base_for_a_resolver() -> None:
     names = ["Siemens AG", "SIEMENS Aktiengesellschaft", "Siemens", "Bosch GmbH", "Bosch GmbH"]
     c = canonica.cluster(names)

@@ -13,7 +13,9 @@
 //! 5. `join`: pairs taken from the best score down, two clusters joined only when the pair
 //!    scores at least the threshold and the clusters, taken whole, are alike on average, so
 //!    that a chain of near spellings does not join its ends;
-//! 6. each cluster's canonical name: its most frequent spelling, ties to the most complete.
+//! 6. `surnames`: a cluster of surnames alone, one written with a title ("President Tokayev"),
+//!    joins the one cluster of full names with that surname, when the column has only one;
+//! 7. each cluster's canonical name: its most frequent spelling, ties to the most complete.
 //!
 //! [`fingerprint`] and [`ngram_fingerprint`] are OpenRefine's key-collision keys, byte for
 //! byte, for blocking in engines such as Spark or Dask.
@@ -40,6 +42,7 @@ mod distinct;
 mod join;
 mod keys;
 mod pairs;
+mod surnames;
 mod units;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -155,6 +158,8 @@ pub struct Clustering {
     units: Vec<Unit>,
     /// For each unit, the joins it took part in (unit, score).
     joins: Vec<Vec<(u32, f32)>>,
+    /// The joins of a titled surname to the one full name with it (see `surnames`).
+    surname_joins: Vec<(u32, u32)>,
     /// The resolver over the units that were clustered, and each unit's position in it.
     units_resolver: Option<Resolver>,
     position: Vec<Option<u32>>,
@@ -228,8 +233,8 @@ impl Clusterer {
             .store(units.len() - rest.len(), Ordering::Relaxed);
         let rest_units: Vec<Unit> = rest.iter().map(|&u| units[u as usize].clone()).collect();
         let threshold = self.threshold as f32;
-        let (units_resolver, root, joins) = if rest_units.is_empty() {
-            (None, Vec::new(), Vec::new())
+        let (units_resolver, root, joins, by_surname) = if rest_units.is_empty() {
+            (None, Vec::new(), Vec::new(), Vec::new())
         } else {
             let resolver = pairs::index_units(&rest_units)?;
             let found = pairs::neighbours(
@@ -245,10 +250,19 @@ impl Clusterer {
             let mut scored = pairs::symmetric(&found);
             // Before joining: pairs that differ by words the column uses as other names.
             distinct::drop_other_names(&mut scored, &distinct::Vocabulary::new(&rest_units));
-            let joined = join::join(&scored, threshold, COHESION);
-            (Some(resolver), joined.root, joined.joins)
+            let join::Joined {
+                mut root,
+                mut joins,
+            } = join::join(&scored, threshold, COHESION);
+            let by_surname = surnames::join_titled_surnames(&rest_units, &scored, &mut root);
+            joins.extend(by_surname.iter().copied());
+            (Some(resolver), root, joins, by_surname)
         };
         drop(rest_units);
+        let surname_joins = by_surname
+            .iter()
+            .map(|&(a, b, _)| (rest[a as usize], rest[b as usize]))
+            .collect();
         let mut unit_joins: Vec<Vec<(u32, f32)>> = vec![Vec::new(); units.len()];
         for (a, b, s) in joins {
             let (a, b) = (rest[a as usize], rest[b as usize]);
@@ -269,6 +283,7 @@ impl Clusterer {
             spelling_of_input,
             units,
             joins: unit_joins,
+            surname_joins,
             units_resolver,
             position,
             kb: self.resolver.clone(),
@@ -481,11 +496,16 @@ impl Clustering {
             .into_iter()
             .flatten()
             .max_by(|m, n| m.score.total_cmp(&n.score));
+        let mut evidence = best.map_or_else(String::new, |m| m.evidence);
+        let (x, y) = (x as u32, y as u32);
+        if self.surname_joins.contains(&(x, y)) || self.surname_joins.contains(&(y, x)) {
+            evidence.push_str("; a surname with a title, and the only full name with it");
+        }
         Join {
             a: a.to_string(),
             b: b.to_string(),
             score: (score as f64 * 10_000.0).round() / 10_000.0,
-            evidence: best.map_or_else(String::new, |m| m.evidence),
+            evidence,
         }
     }
 }
