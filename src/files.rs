@@ -103,7 +103,10 @@ pub(crate) fn open(path: &Path) -> Result<Limited<File>> {
 /// The bytes of a regular file (see [`open`]).
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     let mut file = open(path)?;
-    let mut bytes = Vec::new();
+    // Room for the whole file up front (and a byte to see its end): a buffer grown as it fills
+    // is copied on the way and held twice, which for a large saved index is hundreds of MB.
+    let size = file.inner.metadata().map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(size.saturating_add(1));
     file.read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     Ok(bytes)

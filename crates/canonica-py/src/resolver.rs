@@ -339,6 +339,7 @@ impl PyResolver {
     fn load(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
         let path = path_of(path)?;
         let inner = run_detached(py, || canonica::Resolver::load(&path))?;
+        crate::release_freed_memory();
         Ok(PyResolver { inner })
     }
 
@@ -353,6 +354,7 @@ impl PyResolver {
     pub(crate) fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyResolver> {
         let data = bytes_of(data)?;
         let inner = run_detached(py, || canonica::Resolver::from_bytes(&data))?;
+        crate::release_freed_memory();
         Ok(PyResolver { inner })
     }
 
