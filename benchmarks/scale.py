@@ -257,6 +257,45 @@ def worker(spec_path: Path) -> None:
     print(json.dumps(asdict(stats)))
 
 
+@dataclass
+class ServeStats:
+    load_s: float
+    peak_rss_mb: float
+    qps: float
+
+
+def serve_worker(index_path: Path, queries_path: Path, repeats: int) -> None:
+    """Serves a saved index as a fresh process would: `Resolver.load` (best of `repeats`, one
+    resolver alive at a time), then every query through `resolve_many`; prints its ServeStats
+    (peak RSS = VmHWM of this process, which never held records or a knowledge base)."""
+    texts = [q["text"] for q in json.loads(queries_path.read_text())]
+    best = float("inf")
+    resolver = None
+    for _ in range(repeats):
+        resolver = None
+        gc.collect()
+        start = time.perf_counter()
+        resolver = canonica.Resolver.load(index_path)
+        best = min(best, time.perf_counter() - start)
+    assert resolver is not None
+    timing = best_of(repeats, lambda: resolver.resolve_many(texts))
+    stats = ServeStats(load_s=best, peak_rss_mb=peak_rss_mb(), qps=len(texts) / timing.best_s)
+    print(json.dumps(asdict(stats)))
+
+
+def run_serve_worker(index_path: Path, queries_path: Path, repeats: int) -> ServeStats:
+    done = subprocess.run(
+        [sys.executable, __file__, "--serve-worker", str(index_path), str(queries_path),
+         str(repeats)],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT_S,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"serving worker failed ({done.returncode}):\n{done.stderr}")
+    return ServeStats(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def run_worker(
     workdir: Path,
     label: str,
@@ -451,7 +490,7 @@ def run(config: Config, command: str) -> list[str]:
         fuzz_results = rapidfuzz_runs(sample, names, ids)
 
         # Scaling: a fresh process per size.
-        scaling: list[tuple[str, BuildStats]] = []
+        scaling: list[tuple[str, BuildStats, ServeStats]] = []
         if config.scaling_sizes:
             source_records = load_records(config.scaling_source)
             for size in config.scaling_sizes:
@@ -459,11 +498,19 @@ def run(config: Config, command: str) -> list[str]:
                 label = f"all of {config.scaling_source}" if size is None else f"~{size:,}"
                 print(f"scaling: {label} names ...", flush=True)
                 subset_queries = make_queries(subset, config.queries)
-                stats = run_worker(workdir, f"scale-{size}", subset, subset_queries, config.repeats)
-                scaling.append((label, stats))
+                saved = workdir / f"scale-{size}.idx"
+                stats = run_worker(
+                    workdir, f"scale-{size}", subset, subset_queries, config.repeats, save=saved
+                )
+                served = run_serve_worker(
+                    saved, workdir / f"scale-{size}-queries.json", config.repeats
+                )
+                saved.unlink()
+                scaling.append((label, stats, served))
                 print(
                     f"  {stats.names:,} names, build {stats.build_s:.2f} s, "
-                    f"peak RSS {stats.peak_rss_mb:,.0f} MB, {stats.many_qps:,.0f} q/s",
+                    f"peak RSS {stats.peak_rss_mb:,.0f} MB, {stats.many_qps:,.0f} q/s; "
+                    f"load {served.load_s:.3f} s, serving peak RSS {served.peak_rss_mb:,.0f} MB",
                     flush=True,
                 )
 
@@ -641,8 +688,10 @@ def run(config: Config, command: str) -> list[str]:
                 fmt_int(s.many_qps),
                 f"{s.many_cpu_per_wall:.2f}",
                 pct(s.top1),
+                f"{v.load_s:.3f}",
+                f"{v.peak_rss_mb:,.0f}",
             ]
-            for label, s in scaling
+            for label, s, v in scaling
         ]
         header = [
             "names (target)",
@@ -658,6 +707,8 @@ def run(config: Config, command: str) -> list[str]:
             "resolve_many q/s",
             "CPU/wall",
             "top-1",
+            "load s",
+            "serving peak RSS MB",
         ]
         for line in table(header, scale_rows):
             say(line)
@@ -665,9 +716,12 @@ def run(config: Config, command: str) -> list[str]:
         say(
             "- Queries are made from each sample as for the main knowledge base (fewer where a "
             "small sample has too few cities with a unique name). CPU/wall: resolve_many's CPU "
-            "time over its wall time; near 1 on 2 cores means another process held a core."
+            "time over its wall time; near 1 on 2 cores means another process held a core. "
+            "load s: `Resolver.load` of the saved index in a fresh process (best of 3); serving "
+            "peak RSS: that process's VmHWM after loading and answering every query (it never "
+            "held records or a knowledge base)."
         )
-    stamps = {main.core, *(s.core for _, s in scaling), core_stamp()}
+    stamps = {main.core, *(s.core for _, s, _ in scaling), core_stamp()}
     if len(stamps) > 1:
         say(
             f"- **the compiled core changed during the run** (build times seen: "
@@ -690,6 +744,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-worker", nargs=3, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -697,6 +752,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         worker(args.worker)
+        return 0
+    if args.serve_worker:
+        index, queries, repeats = args.serve_worker
+        serve_worker(Path(index), Path(queries), int(repeats))
         return 0
     config = config_for(args.quick, args.names)
     overrides: dict[str, Any] = {}
