@@ -340,7 +340,18 @@ class FuzzResult:
     cutoff: int
     qps: float
     top1: float
+    by_kind: dict[str, float]
     chosen: bool = False
+
+
+def accuracy_by_kind(queries: Sequence[Query], predicted: Sequence[str | None]) -> dict[str, float]:
+    """Top-1 accuracy per query kind (exact, folded, edit1, edit2)."""
+    out: dict[str, float] = {}
+    for kind in KINDS:
+        pairs = [(q, p) for q, p in zip(queries, predicted, strict=True) if q.kind == kind]
+        if pairs:
+            out[kind] = accuracy([q for q, _ in pairs], [p for _, p in pairs])
+    return out
 
 
 def rapidfuzz_runs(
@@ -366,7 +377,13 @@ def rapidfuzz_runs(
                 predicted.append(None if hit is None else ids[hit[2]])
             seconds = time.perf_counter() - start
             runs.append(
-                FuzzResult(scorer_name, cutoff, len(sample) / seconds, accuracy(sample, predicted))
+                FuzzResult(
+                    scorer_name,
+                    cutoff,
+                    len(sample) / seconds,
+                    accuracy(sample, predicted),
+                    accuracy_by_kind(sample, predicted),
+                )
             )
         best = max(runs, key=lambda r: (r.top1, r.qps))
         results += [FuzzResult(**{**asdict(r), "chosen": r is best}) for r in runs]
@@ -666,6 +683,31 @@ def run(config: Config, command: str) -> list[str]:
         "faster); both are shown. extractOne runs on one core, resolve_many on "
         f"{cores}."
     )
+    say()
+    say("Top-1 on the sample per query kind:")
+    say()
+    kind_columns = [
+        ("canonica, default settings", accuracy_by_kind(sample, sample_predicted)),
+        (
+            f"canonica, threshold {CUTOFF_THRESHOLD} and margin 0",
+            accuracy_by_kind(sample, sample_cutoff_predicted),
+        ),
+        *(
+            (f"RapidFuzz {r.scorer}, cutoff {r.cutoff}", r.by_kind)
+            for r in fuzz_results
+            if r.chosen
+        ),
+    ]
+    sample_kinds = [k for k in KINDS if any(q.kind == k for q in sample)]
+    kind_table = [
+        [
+            f"{kind} ({sum(q.kind == kind for q in sample)})",
+            *(pct(by_kind[kind]) for _, by_kind in kind_columns),
+        ]
+        for kind in sample_kinds
+    ]
+    for line in table(["query kind (n)", *(label for label, _ in kind_columns)], kind_table):
+        say(line)
     if scaling:
         say()
         say(
