@@ -21,7 +21,7 @@ use crate::interrupt;
 use crate::kb::Entity;
 use crate::normalize::function_words::is_function_word;
 use crate::normalize::titles::titles_before;
-use crate::normalize::{match_text, Token};
+use crate::normalize::{match_text, Spare, Token};
 use crate::resolve::{Resolver, State};
 pub use crate::rules::MAX_SPAN;
 use crate::rules::{clearly_heaviest, is_small_word};
@@ -270,26 +270,36 @@ impl State {
             key: String::new(),
             misspelled: FxHashMap::default(),
         };
-        self.normalizer.each_token(text, |mut token| {
-            // Once interrupted, the tokens still handed over are skipped.
-            if interrupt::stopped() {
-                return;
-            }
-            if token.lossy {
-                token.text = match_text(&token);
-            }
-            linker.tokens.push(token);
-            while linker.tokens.len() >= linker.at + AHEAD {
-                linker.step();
-            }
-            if linker.at > 2 * BEHIND {
-                linker.tokens.drain(..linker.at - BEHIND);
-                linker.at = BEHIND;
-            }
-        });
+        // The tokens forgotten behind the window lend their texts to the ones read next, and
+        // the last ones to the next call on this thread.
+        let spare = Spare::of_this_thread();
+        self.normalizer
+            .each_token_reusing(text, &spare, |mut token| {
+                // Once interrupted, the tokens still handed over are skipped.
+                if interrupt::stopped() {
+                    return;
+                }
+                if token.lossy {
+                    token.text = match_text(&token);
+                }
+                linker.tokens.push(token);
+                while linker.tokens.len() >= linker.at + AHEAD {
+                    linker.step();
+                }
+                if linker.at > 2 * BEHIND {
+                    for old in linker.tokens.drain(..linker.at - BEHIND) {
+                        spare.give_back(old);
+                    }
+                    linker.at = BEHIND;
+                }
+            });
         while linker.at < linker.tokens.len() && !interrupt::stopped() {
             linker.step();
         }
+        for old in linker.tokens.drain(..) {
+            spare.give_back(old);
+        }
+        spare.keep();
         linker.mentions
     }
 }

@@ -119,12 +119,15 @@ impl Normalizer {
     /// all held at once: the memory it takes is the output's.
     pub fn normalize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        self.each_token(text, |t| {
+        let spare = Spare::of_this_thread();
+        self.each_token_reusing(text, &spare, |t| {
             if !out.is_empty() {
                 out.push(' ');
             }
             out.push_str(&t.text);
+            spare.give_back(t);
         });
+        spare.keep();
         out
     }
 
@@ -138,7 +141,14 @@ impl Normalizer {
     /// Calls `f` with each token of `text`, in order, as [`Normalizer::tokens`] gives them, a
     /// few hundred at a time, so that a long text's tokens are never all held at once. In work
     /// that is interrupted (see [`crate::interrupt`]) the tokens may stop early.
-    pub(crate) fn each_token(&self, text: &str, mut f: impl FnMut(Token)) {
+    pub(crate) fn each_token(&self, text: &str, f: impl FnMut(Token)) {
+        self.each_token_reusing(text, &Spare::default(), f);
+    }
+
+    /// [`Normalizer::each_token`], building each token's text in a buffer taken from `spare`
+    /// when it has one: a caller that hands its tokens back once done with them
+    /// ([`Spare::give_back`]) makes the tokenizer allocate nothing per token.
+    pub(crate) fn each_token_reusing(&self, text: &str, spare: &Spare, mut f: impl FnMut(Token)) {
         let mut raw: Vec<Pending> = Vec::new();
         let mut current: Option<Pending> = None;
         // Hands the gathered tokens on; false once the work is interrupted.
@@ -174,8 +184,7 @@ impl Normalizer {
                     }
                     let pending = current.get_or_insert_with(|| Pending {
                         token: Token {
-                            // Room for most words, so that they are built without regrowing.
-                            text: String::with_capacity(16),
+                            text: spare.take(),
                             start,
                             end,
                             initials: Vec::new(),
@@ -236,6 +245,55 @@ impl Normalizer {
             raw.push(finish(p));
         }
         flush(&mut raw);
+    }
+}
+
+/// Token texts that their users are done with, for the tokenizer to build new tokens in (see
+/// [`Normalizer::each_token_reusing`]). Each thread keeps one set between calls
+/// ([`Spare::of_this_thread`], [`Spare::keep`]), so that normalizing or linking many short texts
+/// allocates no token texts once warm.
+#[derive(Default)]
+pub(crate) struct Spare(std::cell::RefCell<Vec<String>>);
+
+thread_local! {
+    static KEPT: std::cell::Cell<Vec<String>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Spare {
+    /// The most texts kept.
+    const MOST: usize = 4096;
+    /// The largest text kept: a long one would hold its memory for every later token.
+    const LONGEST: usize = 64;
+
+    /// The texts this thread kept at the end of its last call (none inside a call that another
+    /// call on this thread is running).
+    pub(crate) fn of_this_thread() -> Spare {
+        Spare(std::cell::RefCell::new(KEPT.with(std::cell::Cell::take)))
+    }
+
+    /// Keeps the texts for this thread's next call.
+    pub(crate) fn keep(self) {
+        let texts = self.0.into_inner();
+        KEPT.with(|kept| kept.set(texts));
+    }
+
+    /// An empty text with room for most words, reused when there is one.
+    fn take(&self) -> String {
+        match self.0.borrow_mut().pop() {
+            Some(mut text) => {
+                text.clear();
+                text
+            }
+            None => String::with_capacity(16),
+        }
+    }
+
+    /// Takes back the text of a token its user is done with.
+    pub(crate) fn give_back(&self, token: Token) {
+        let mut texts = self.0.borrow_mut();
+        if texts.len() < Self::MOST && token.text.capacity() <= Self::LONGEST {
+            texts.push(token.text);
+        }
     }
 }
 
