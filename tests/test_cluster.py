@@ -133,6 +133,9 @@ def test_a_titled_surname_joins_the_one_full_name_and_says_why() -> None:
     # Two full names with the surname: the titled surname is joined to neither.
     two = canonica.cluster(["Ilham Aliyev", "Heydar Aliyev", "President Aliyev"]).labels
     assert len(set(two)) == 3
+    # A leading article is not a title.
+    papers = canonica.cluster(["The Times", "Times", "New York Times"]).labels
+    assert papers[0] == papers[1] != papers[2]
 
 
 def test_a_clustering_becomes_a_knowledge_base_for_a_resolver() -> None:

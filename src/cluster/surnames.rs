@@ -7,7 +7,7 @@
 use rustc_hash::FxHashMap;
 
 use super::units::Unit;
-use crate::normalize::titles::name_start;
+use crate::normalize::titles::{name_start, titles_before};
 use crate::normalize::{match_text, Normalizer};
 
 /// What a unit's spelling says of a person: whether a title or role stands before the name,
@@ -21,7 +21,9 @@ fn read(text: &str, normalizer: &Normalizer) -> Reading {
     let tokens = normalizer.tokens(text);
     let start = name_start(&tokens);
     Reading {
-        titled: start.is_some(),
+        // A title or role right before the name; a leading article alone ("The Times") is
+        // not one.
+        titled: start.is_some_and(|s| titles_before(&tokens, s).is_some()),
         words: tokens[start.unwrap_or(0)..]
             .iter()
             .map(match_text)
