@@ -291,8 +291,12 @@ impl Index {
         hash: u64,
     ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_, impl Iterator<Item = u32> + '_>>
     {
-        let bit = (hash >> (64 - self.span_filter_bits())) as usize;
-        if self.span_filter[bit / 64] & (1 << (bit % 64)) == 0 {
+        let filter = &self.span_filter;
+        let set = |bit: usize| filter[bit / 64] & (1 << (bit % 64)) != 0;
+        if !span_bits(hash, self.span_filter_bits())
+            .into_iter()
+            .all(set)
+        {
             return None;
         }
         Some(SpanCandidates {
@@ -576,16 +580,28 @@ fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
         .collect()
 }
 
-/// The bitset of [`Index::span_candidates`]: about eight bits per key of the tables it covers.
+/// The bitset of [`Index::span_candidates`]: about eight bits per key of the tables it covers,
+/// two set per key (see [`span_bits`]).
 fn span_filter(tables: &[&HashedKeys]) -> Vec<u64> {
     let keys: usize = tables.iter().map(|t| t.pairs.len()).sum();
     let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
     let mut set = vec![0u64; (1usize << bits) / 64];
     for &(hash, _) in tables.iter().flat_map(|t| &t.pairs) {
-        let bit = (hash >> (64 - bits)) as usize;
-        set[bit / 64] |= 1 << (bit % 64);
+        for bit in span_bits(hash, bits) {
+            set[bit / 64] |= 1 << (bit % 64);
+        }
     }
     set
+}
+
+/// The two bits of a span filter of `2^bits` bits that a key hash sets, from two parts of the
+/// hash: a span that starts no name passes the filter about 5% of the time at eight bits per
+/// key, against 12% with one bit, and each pass costs lookups in the key tables.
+pub(super) fn span_bits(hash: u64, bits: u32) -> [usize; 2] {
+    [
+        (hash >> (64 - bits)) as usize,
+        (hash.rotate_left(bits) >> (64 - bits)) as usize,
+    ]
 }
 
 #[cfg(test)]

@@ -482,13 +482,14 @@ impl Index {
         v
     }
 
-    /// Sets the bit of `hash` in the span filter (see [`Index::span_candidates`]).
+    /// Sets the bits of `hash` in the span filter (see [`Index::span_candidates`]).
     fn mark_span(&mut self, hash: u64) {
         let bits = (self.span_filter.len() * 64).trailing_zeros();
         if bits == 0 {
             return;
         }
-        let bit = (hash >> (64 - bits)) as usize;
-        self.span_filter[bit / 64] |= 1 << (bit % 64);
+        for bit in super::span_bits(hash, bits) {
+            self.span_filter[bit / 64] |= 1 << (bit % 64);
+        }
     }
 }
