@@ -4,30 +4,42 @@
 //! person may carry it); a title says the name is a person's, and a column with one full name
 //! of that surname says whose.
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::units::Unit;
 use crate::normalize::titles::{name_start, titles_before};
 use crate::normalize::{match_text, Normalizer};
+use crate::threads;
 
 /// What a unit's spelling says of a person: whether a title or role stands before the name,
-/// and the words of the name after it.
+/// how many words the name has, and the word when it has one.
 struct Reading {
     titled: bool,
-    words: Vec<String>,
+    words: usize,
+    surname: Option<String>,
+}
+
+/// The words of the name in `text` after any titles, and whether a title or role stood before
+/// it.
+fn name_words(text: &str, normalizer: &Normalizer) -> (bool, Vec<String>) {
+    let tokens = normalizer.tokens(text);
+    let start = name_start(&tokens);
+    // A title or role right before the name; a leading article alone ("The Times") is not one.
+    let titled = start.is_some_and(|s| titles_before(&tokens, s).is_some());
+    let words = tokens[start.unwrap_or(0)..]
+        .iter()
+        .map(match_text)
+        .collect();
+    (titled, words)
 }
 
 fn read(text: &str, normalizer: &Normalizer) -> Reading {
-    let tokens = normalizer.tokens(text);
-    let start = name_start(&tokens);
+    let (titled, mut words) = name_words(text, normalizer);
     Reading {
-        // A title or role right before the name; a leading article alone ("The Times") is
-        // not one.
-        titled: start.is_some_and(|s| titles_before(&tokens, s).is_some()),
-        words: tokens[start.unwrap_or(0)..]
-            .iter()
-            .map(match_text)
-            .collect(),
+        titled,
+        words: words.len(),
+        surname: if words.len() == 1 { words.pop() } else { None },
     }
 }
 
@@ -40,37 +52,51 @@ pub(crate) fn join_titled_surnames(
     pairs: &[Vec<(u32, f32)>],
     root: &mut [u32],
 ) -> Vec<(u32, u32, f32)> {
-    let mut joins = Vec::new();
     let normalizer = Normalizer::new();
-    let readings: Vec<Reading> = units.iter().map(|u| read(u.text(), &normalizer)).collect();
+    let readings: Vec<Reading> = threads::install(|| {
+        units
+            .par_iter()
+            .map(|u| read(u.text(), &normalizer))
+            .collect()
+    });
     let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
     for (u, &r) in root.iter().enumerate() {
         members.entry(r).or_default().push(u as u32);
     }
-    // The units that name someone in full, by each word of the name.
+    // The clusters of surnames alone with a title among them, in order.
+    let mut titled: Vec<(u32, &[u32])> = members
+        .iter()
+        .filter(|(_, list)| {
+            list.iter().all(|&u| readings[u as usize].surname.is_some())
+                && list.iter().any(|&u| readings[u as usize].titled)
+        })
+        .map(|(&c, list)| (c, list.as_slice()))
+        .collect();
+    if titled.is_empty() {
+        return Vec::new();
+    }
+    titled.sort_unstable_by_key(|&(c, _)| c);
+    let surname = |u: u32| readings[u as usize].surname.as_deref().unwrap_or_default();
+    let wanted: FxHashSet<&str> = titled
+        .iter()
+        .flat_map(|&(_, list)| list.iter().map(|&u| surname(u)))
+        .collect();
+    // The units that name someone in full, by each of those surnames their name holds.
     let mut full_with: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
-    for (u, reading) in readings.iter().enumerate() {
-        if reading.words.len() >= 2 {
-            for w in &reading.words {
-                full_with.entry(w.as_str()).or_default().push(u as u32);
+    for (u, unit) in units.iter().enumerate() {
+        if readings[u].words >= 2 {
+            for w in name_words(unit.text(), &normalizer).1 {
+                if let Some(&key) = wanted.get(w.as_str()) {
+                    full_with.entry(key).or_default().push(u as u32);
+                }
             }
         }
     }
-    let mut clusters: Vec<u32> = members.keys().copied().collect();
-    clusters.sort_unstable();
-    for c in clusters {
-        let list = &members[&c];
-        let surnames_alone = list.iter().all(|&u| readings[u as usize].words.len() == 1);
-        let titled = list.iter().any(|&u| readings[u as usize].titled);
-        if !surnames_alone || !titled {
-            continue;
-        }
+    let mut joins = Vec::new();
+    for (c, list) in titled {
         let mut others: Vec<u32> = list
             .iter()
-            .flat_map(|&u| {
-                let surname = readings[u as usize].words[0].as_str();
-                full_with.get(surname).into_iter().flatten()
-            })
+            .flat_map(|&u| full_with.get(surname(u)).into_iter().flatten())
             .map(|&v| root[v as usize])
             .filter(|&d| d != c)
             .collect();
@@ -88,8 +114,9 @@ pub(crate) fn join_titled_surnames(
         let Some(join) = best else {
             continue;
         };
-        for r in root.iter_mut().filter(|r| **r == c) {
-            *r = d;
+        // A cluster of surnames alone never receives a join, so its members are all there is.
+        for &u in list {
+            root[u as usize] = d;
         }
         joins.push(join);
     }
