@@ -708,6 +708,20 @@ def _big_table(path: Path, rows: int) -> None:
             writer.writerow([i, names[i % len(names)], f"row {i}, with a comma"])
 
 
+def _resolve_big_table(kb: Path, tmp_path: Path, rows: int) -> tuple[Path, Path, list[str]]:
+    """A table of `rows` names in its own folder, an empty output folder, and the command that
+    resolves the one into `result.csv` in the other."""
+    table = tmp_path / "in" / "names.csv"
+    table.parent.mkdir()
+    _big_table(table, rows)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out_path = out_dir / "result.csv"
+    command = [sys.executable, "-m", "canonica", "resolve", "--kb", str(kb)]
+    command += ["--column", "who", "--input", str(table), "-o", str(out_path)]
+    return out_dir, out_path, command
+
+
 @pytest.mark.parametrize("when", ["while resolving", "while writing"])
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
@@ -715,15 +729,8 @@ def _big_table(path: Path, rows: int) -> None:
 def test_interrupted_run_leaves_no_partial_output(
     kb: Path, tmp_path: Path, signum: int, code: int, when: str
 ) -> None:
-    table = tmp_path / "in" / "names.csv"
-    table.parent.mkdir()
-    _big_table(table, 300_000)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    out_path = out_dir / "result.csv"
+    out_dir, out_path, command = _resolve_big_table(kb, tmp_path, 300_000)
     out_path.write_bytes(b"the previous result\n")
-    command = [sys.executable, "-m", "canonica", "resolve", "--kb", str(kb)]
-    command += ["--column", "who", "--input", str(table), "-o", str(out_path)]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=ROOT)
     try:
         deadline = time.monotonic() + 120
@@ -775,14 +782,7 @@ def test_sigterm_at_random_moments_never_exits_0_or_replaces_the_output(
     # renaming, exiting): a run that got it before it ended exits 143 (or dies of it before
     # Python could install its handler), and the output is the old file or, had the rename
     # been done before the signal came, the complete new one; never a part, never a stray file.
-    table = tmp_path / "in" / "names.csv"
-    table.parent.mkdir()
-    _big_table(table, 10_000)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    out_path = out_dir / "result.csv"
-    command = [sys.executable, "-m", "canonica", "resolve", "--kb", str(kb)]
-    command += ["--column", "who", "--input", str(table), "-o", str(out_path)]
+    out_dir, out_path, command = _resolve_big_table(kb, tmp_path, 10_000)
     started = time.monotonic()
     subprocess.run(command, check=True, cwd=ROOT, timeout=300)
     whole_run = time.monotonic() - started
