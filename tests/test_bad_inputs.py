@@ -1131,11 +1131,16 @@ SIGNAL_DURING_CORE_WORK = textwrap.dedent(
     try:
         work()
         result = "finished"
+        ended = time.monotonic()
+        # A signal that comes once the work is over is not for it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     except KeyboardInterrupt:
         result = "KeyboardInterrupt"
-    ended = time.monotonic()
+        ended = time.monotonic()
     delay = ended - sent[0] if sent else None
-    print(json.dumps({"result": result, "delay": delay, "seconds": ended - started}))
+    # The signal came as the work was ending (or not at all): nothing to measure.
+    late = not sent or sent[0] > ended - 0.05
+    print(json.dumps({"result": result, "delay": delay, "seconds": ended - started, "late": late}))
     """
 )
 
@@ -1157,8 +1162,8 @@ def test_long_core_work_stops_soon_after_a_signal(which: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    if report["result"] == "finished" and report["delay"] is None:
-        pytest.skip(f"the work took under a second on this build: {report}")
+    if report["result"] == "finished" and report["late"]:
+        pytest.skip(f"the work took about a second or less on this build: {report}")
     assert report["result"] == "KeyboardInterrupt", report
     # The work looks for signals every 20 ms; the rest is the machine's load.
     assert report["delay"] < 1.0, report
