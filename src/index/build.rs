@@ -28,6 +28,8 @@ const MAX_CODE_LEN: usize = 12;
 /// The index while it is being built: aliases and tokens still in growable maps.
 #[derive(Default)]
 struct Builder {
+    /// Building the index of a pairwise comparison: no tables for linking.
+    pairwise: bool,
     index: Index,
     vocab_ids: FxHashMap<String, u32>,
     postings: Vec<Vec<u32>>,
@@ -209,7 +211,9 @@ impl Builder {
         let keys = alias_keys(tokens, raw);
         self.exact.extend(keys.exact.iter().map(|&h| (h, id)));
         self.compact.extend(keys.compact.iter().map(|&h| (h, id)));
-        self.prefixes.extend(keys.prefixes.iter().map(|&h| (h, 0)));
+        if !self.pairwise {
+            self.prefixes.extend(keys.prefixes.iter().map(|&h| (h, 0)));
+        }
         self.index.alias_entity.push(entity);
         self.index.alias_source.push(source.code());
         self.index.alias_text.push(text);
@@ -228,8 +232,9 @@ impl Builder {
         id
     }
 
-    fn finish(self, entities: usize, may_scan: bool) -> Index {
+    fn finish(self, entities: usize) -> Index {
         let Builder {
+            pairwise,
             mut index,
             vocab_ids,
             postings,
@@ -260,7 +265,8 @@ impl Builder {
         let mut drift = Vec::new();
         // A vocabulary this small is scanned for near words instead, when the caller allows it
         // (see `Index::scans`).
-        index.scan_vocab = may_scan && index.vocab.len() <= SCAN_VOCAB;
+        index.pairwise = pairwise;
+        index.scan_vocab = pairwise && index.vocab.len() <= SCAN_VOCAB;
         let ids = if index.scan_vocab {
             0..0
         } else {
@@ -303,9 +309,9 @@ impl Index {
     }
 
     /// [`Index::build`] for a pairwise comparison: the names' tokens come from `tokenize` (each
-    /// name is tokenized once for both directions), and a vocabulary of at most
-    /// [`SCAN_VOCAB`] tokens is scanned for near words instead of getting the tables of
-    /// deletes and drift keys. Such an index is never saved: saved indexes keep their tables.
+    /// name is tokenized once for both directions), a vocabulary of at most [`SCAN_VOCAB`]
+    /// tokens is scanned for near words instead of getting the tables of deletes and drift
+    /// keys, and the tables only linking reads are left out. Such an index is never saved: saved indexes keep their tables.
     /// It holds two entities, too few to look for interruptions in between: it never fails.
     pub(crate) fn build_with(
         kb: &KnowledgeBase,
@@ -319,10 +325,13 @@ impl Index {
         kb: &KnowledgeBase,
         normalizer: &Normalizer,
         tokenize: Tokenize<'_>,
-        may_scan: bool,
+        pairwise: bool,
         check: &dyn Fn() -> Result<()>,
     ) -> Result<Index> {
-        let mut builder = Builder::default();
+        let mut builder = Builder {
+            pairwise,
+            ..Builder::default()
+        };
         let mut generated = Vec::new();
         for (e, entity) in kb.entities().iter().enumerate() {
             check()?;
@@ -330,7 +339,7 @@ impl Index {
         }
         builder.add_acronyms(generated, &codes(kb, normalizer));
         check()?;
-        Ok(builder.finish(kb.len(), may_scan))
+        Ok(builder.finish(kb.len()))
     }
 }
 

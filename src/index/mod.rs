@@ -175,6 +175,10 @@ pub(crate) struct Index {
     /// `drift`, which are empty: only in the index of a pairwise comparison, which is never
     /// saved (see [`Index::build_with`]).
     scan_vocab: bool,
+    /// True for the index of a pairwise comparison ([`Index::build_with`]), which is only ever
+    /// asked for one query's best score: it has none of the tables linking reads (prefixes, bare
+    /// keys, span filter), and [`Index::span_candidates`] finds nothing in it.
+    pairwise: bool,
     /// When the vocabulary is scanned: the drift key of each token that has one (five letters or
     /// more, neither a legal form nor lossy), so that a scan compares keys instead of making
     /// them. Derived, not saved.
@@ -292,6 +296,9 @@ impl Index {
     ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_, impl Iterator<Item = u32> + '_>>
     {
         let filter = &self.span_filter;
+        if filter.is_empty() {
+            return None;
+        }
         let set = |bit: usize| filter[bit / 64] & (1 << (bit % 64)) != 0;
         if !span_bits(hash, self.span_filter_bits())
             .into_iter()
@@ -500,6 +507,9 @@ impl Index {
     fn derive(&mut self) {
         self.spelled_lens = spelled_lengths(&self.vocab, &self.alias_tokens);
         self.derive_scan_drift();
+        if self.pairwise {
+            return;
+        }
         let mut bare = Vec::new();
         let mut bare_prefixes = Vec::new();
         for a in 0..self.alias_tokens.len() as u32 {

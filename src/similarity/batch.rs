@@ -10,7 +10,7 @@ use crate::normalize::Normalizer;
 use crate::threads;
 
 /// The names of `texts`, prepared in parallel.
-fn prepare<'a, S: AsRef<str> + Sync>(texts: &'a [S], normalizer: &Normalizer) -> Vec<Name<'a>> {
+fn prepare<S: AsRef<str> + Sync>(texts: &[S], normalizer: &Normalizer) -> Vec<Name> {
     texts
         .par_iter()
         .map(|t| Name::new(t.as_ref(), normalizer))

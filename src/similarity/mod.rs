@@ -14,6 +14,7 @@
 
 mod batch;
 mod quick;
+mod recent;
 
 use std::sync::OnceLock;
 
@@ -29,19 +30,19 @@ use crate::resolve::{State, DEFAULT_MARGIN, DEFAULT_THRESHOLD, REBUILD_SHARE};
 /// A name made ready to be compared: its tokens, made once, and the words the quick check reads.
 /// What a full comparison needs besides (the name as a query, and a resolver of the name) is
 /// made when first needed, once.
-pub(crate) struct Name<'a> {
-    text: &'a str,
+pub(crate) struct Name {
+    text: Box<str>,
     tokens: Vec<Token>,
     words: Words,
     query: OnceLock<Option<Query>>,
     state: OnceLock<Option<State>>,
 }
 
-impl<'a> Name<'a> {
-    pub(crate) fn new(text: &'a str, normalizer: &Normalizer) -> Name<'a> {
+impl Name {
+    pub(crate) fn new(text: &str, normalizer: &Normalizer) -> Name {
         let tokens = normalizer.tokens(text);
         Name {
-            text,
+            text: text.into(),
             words: Words::of(&tokens),
             tokens,
             query: OnceLock::new(),
@@ -52,7 +53,7 @@ impl<'a> Name<'a> {
     /// The name analyzed as a query; `None` when it has no letters or digits.
     fn query(&self) -> Option<&Query> {
         self.query
-            .get_or_init(|| Query::from_tokens(self.text, self.tokens.clone()))
+            .get_or_init(|| Query::from_tokens(&self.text, self.tokens.clone()))
             .as_ref()
     }
 
@@ -62,11 +63,11 @@ impl<'a> Name<'a> {
     fn state(&self, normalizer: &Normalizer) -> Option<&State> {
         self.state
             .get_or_init(|| {
-                let person = Entity::new("person", self.text).with_kind("person");
-                let other = Entity::new("other", self.text);
+                let person = Entity::new("person", &*self.text).with_kind("person");
+                let other = Entity::new("other", &*self.text);
                 let kb = KnowledgeBase::from_saved(vec![person, other]).ok()?;
                 let tokenize = |text: &str| {
-                    if text == self.text {
+                    if text == &*self.text {
                         self.tokens.clone()
                     } else {
                         normalizer.tokens(text)
@@ -86,7 +87,7 @@ impl<'a> Name<'a> {
 
     /// The best score of this name, as a query, against `other` read either as a person's name
     /// or as another kind of name. A name with no letters or digits is like nothing.
-    fn directed_to(&self, other: &Name<'_>, normalizer: &Normalizer) -> f64 {
+    fn directed_to(&self, other: &Name, normalizer: &Normalizer) -> f64 {
         let (Some(query), Some(state)) = (self.query(), other.state(normalizer)) else {
             return 0.0;
         };
@@ -94,7 +95,7 @@ impl<'a> Name<'a> {
     }
 
     /// [`similarity`] of two prepared names.
-    fn similarity(&self, other: &Name<'_>, normalizer: &Normalizer) -> f64 {
+    fn similarity(&self, other: &Name, normalizer: &Normalizer) -> f64 {
         if !may_meet(&self.words, &other.words) {
             return 0.0;
         }
@@ -110,9 +111,13 @@ impl<'a> Name<'a> {
 /// How alike two names are, in [0, 1]: 1 for two spellings of one name, 0 for unrelated names.
 /// Symmetric: `similarity(a, b) == similarity(b, a)`. A name contained in the other (a surname, a
 /// name without its legal form) scores as high as resolution would score it.
+///
+/// A name compared again on the same thread soon after (one name against a column, a column
+/// against a few names) is not prepared again: see [`recent`].
 pub fn similarity(a: &str, b: &str) -> f64 {
     let normalizer = Normalizer::new();
-    Name::new(a, &normalizer).similarity(&Name::new(b, &normalizer), &normalizer)
+    let (a, b) = recent::prepared(a, b, &normalizer);
+    a.similarity(&b, &normalizer)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The quick check that turns away, without building anything, the pairs of names no rule of the
 //! resolver can relate: most pairs, when a name is compared with many others.
 
+use std::sync::OnceLock;
+
 use crate::distance::bounded_osa;
 use crate::normalize::drift::drift_key;
 use crate::normalize::{legal, match_text, Token};
@@ -11,14 +13,25 @@ struct Word {
     text: String,
     /// Not a legal form: may meet another word within the edit budget or by romanization.
     fuzzy: bool,
-    /// Its romanization drift key, when it is fuzzy and long enough to have one.
-    drift: Option<String>,
+    /// Its romanization drift key, when it is fuzzy and long enough to have one; made when a
+    /// comparison first needs it (most pairs are settled before).
+    drift: OnceLock<Option<String>>,
+}
+
+impl Word {
+    fn drift(&self) -> Option<&str> {
+        self.drift
+            .get_or_init(|| {
+                (self.fuzzy && self.text.len() >= MIN_DRIFT_LEN).then(|| drift_key(&self.text))
+            })
+            .as_deref()
+    }
 }
 
 /// The words two names are compared by, made once per name: its tokens as matched, and the same
 /// with legal forms folded, with what the check derives from them.
 pub(super) struct Words {
-    /// The tokens, then the tokens with legal forms folded.
+    /// The tokens, then the tokens with legal forms folded when folding changes them.
     all: Vec<Word>,
     /// How many tokens the name has.
     tokens: usize,
@@ -34,8 +47,10 @@ pub(super) struct Words {
 impl Words {
     pub(super) fn of(tokens: &[Token]) -> Words {
         let tokens: Vec<String> = tokens.iter().map(match_text).collect();
-        let folded = legal::fold(&tokens);
-        let mut compacts = vec![tokens.concat(), folded.concat()];
+        // Most names hold no legal form: their folded words are their words, checked once.
+        let folded = Some(legal::fold(&tokens)).filter(|folded| *folded != tokens);
+        let mut compacts = vec![tokens.concat()];
+        compacts.extend(folded.as_ref().map(|folded| folded.concat()));
         if tokens.len() > 2 && tokens[0] == "the" {
             compacts.push(tokens[1..].concat());
         }
@@ -43,11 +58,11 @@ impl Words {
         let count = tokens.len();
         let all: Vec<Word> = tokens
             .into_iter()
-            .chain(folded)
-            .map(|text| {
-                let fuzzy = !legal::is_legal_form(&text);
-                let drift = (fuzzy && text.len() >= MIN_DRIFT_LEN).then(|| drift_key(&text));
-                Word { text, fuzzy, drift }
+            .chain(folded.into_iter().flatten())
+            .map(|text| Word {
+                fuzzy: !legal::is_legal_form(&text),
+                text,
+                drift: OnceLock::new(),
             })
             .collect();
         let initials = all.iter().filter_map(|w| w.text.bytes().next()).collect();
@@ -75,7 +90,10 @@ fn related(x: &Word, y: &Word) -> bool {
         {
             return true;
         }
-        if x.drift.is_some() && x.drift == y.drift {
+        if x.text.len().min(y.text.len()) >= MIN_DRIFT_LEN
+            && x.drift().is_some()
+            && x.drift() == y.drift()
+        {
             return true;
         }
     }
