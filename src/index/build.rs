@@ -4,9 +4,10 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
+use super::deletes::{for_each_delete, max_deletes};
 use super::flat::{hash_bytes, HashedKeys};
 use super::scan::{is_fuzzy, SCAN_VOCAB};
-use super::{for_each_delete, AliasSource, Index};
+use super::{AliasSource, Index};
 use crate::error::Result;
 use crate::interrupt;
 use crate::kb::{Entity, KnowledgeBase};
@@ -261,22 +262,38 @@ impl Builder {
         for list in &postings {
             index.postings.push(list);
         }
-        let mut deletes = Vec::new();
-        let mut drift = Vec::new();
+        // The table of deletes is the largest by far: what can be freed is freed before it is
+        // made, and it is made in one allocation of at most the size it needs, instead of
+        // doubling (which holds the old and the new array at once, and up to twice the need).
+        drop(postings);
+        index.vocab_ids = HashedKeys::from_pairs(
+            vocab_ids
+                .into_iter()
+                .map(|(token, id)| (hash_bytes(token.as_bytes()), id))
+                .collect(),
+        );
         // A vocabulary this small is scanned for near words instead, when the caller allows it
         // (see `Index::scans`).
         index.pairwise = pairwise;
         index.scan_vocab = pairwise && index.vocab.len() <= SCAN_VOCAB;
-        let ids = if index.scan_vocab {
-            0..0
+        let fuzzy: Vec<u32> = if index.scan_vocab {
+            Vec::new()
         } else {
-            0..index.vocab.len() as u32
+            (0..index.vocab.len() as u32)
+                .filter(|&id| is_fuzzy(index.vocab.get(id)))
+                .collect()
         };
-        for id in ids {
+        let most = fuzzy
+            .iter()
+            .map(|&id| {
+                let len = index.vocab.len_of(id);
+                max_deletes(len, edit_budget(len))
+            })
+            .sum();
+        let mut deletes = Vec::with_capacity(most);
+        let mut drift = Vec::new();
+        for id in fuzzy {
             let token = index.vocab.get(id);
-            if !is_fuzzy(token) {
-                continue;
-            }
             if token.len() >= MIN_DRIFT_LEN {
                 drift.push((hash_bytes(drift_key(token).as_bytes()), id));
             }
@@ -284,12 +301,6 @@ impl Builder {
                 deletes.push((h, id))
             });
         }
-        index.vocab_ids = HashedKeys::from_pairs(
-            vocab_ids
-                .into_iter()
-                .map(|(token, id)| (hash_bytes(token.as_bytes()), id))
-                .collect(),
-        );
         index.exact = HashedKeys::from_pairs(exact);
         index.compact = HashedKeys::from_pairs(compact);
         index.prefixes = HashedKeys::from_pairs(prefixes);

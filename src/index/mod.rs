@@ -19,10 +19,12 @@
 //! sharing a 64-bit hash would be confused, which for a million keys has odds of about 1 in 10^7.
 
 mod build;
+mod deletes;
 mod flat;
 mod scan;
 mod update;
 
+use deletes::for_each_delete;
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
 
 use crate::codec::{Reader, Writer};
@@ -93,44 +95,6 @@ pub(crate) struct SpanCandidates<I, J> {
 
 /// The largest token weight a saved index may hold: weights are `ln(1 + entities)` at most.
 const MAX_WEIGHT: f32 = 1000.0;
-
-/// Tokens longer than this (in bytes) are matched exactly only: no word is this long, and the
-/// deletes of a token grow with the square of its length (a megabyte-long token would need
-/// terabytes).
-const MAX_FUZZY_TOKEN_LEN: usize = 64;
-
-/// Calls `f` with the hash of `token` and of every distinct string made by deleting up to
-/// `edits` of its bytes (none for tokens longer than [`MAX_FUZZY_TOKEN_LEN`]).
-fn for_each_delete(token: &str, edits: usize, f: &mut impl FnMut(u64)) {
-    let word = token.as_bytes();
-    f(hash_bytes(word));
-    if edits == 0 || word.is_empty() || word.len() > MAX_FUZZY_TOKEN_LEN {
-        return;
-    }
-    let n = word.len();
-    let mut hashes: Vec<u64> = Vec::with_capacity(n * (n + 1) / 2);
-    // Words are at most MAX_FUZZY_TOKEN_LEN bytes: the deletes are made in a buffer on the stack.
-    let mut one = [0u8; MAX_FUZZY_TOKEN_LEN];
-    let mut two = [0u8; MAX_FUZZY_TOKEN_LEN];
-    for i in 0..n {
-        one[..i].copy_from_slice(&word[..i]);
-        one[i..n - 1].copy_from_slice(&word[i + 1..]);
-        hashes.push(hash_bytes(&one[..n - 1]));
-        if edits >= 2 {
-            // Deleting j after i covers every pair once (j >= i in the shorter word).
-            for j in i..n - 1 {
-                two[..j].copy_from_slice(&one[..j]);
-                two[j..n - 2].copy_from_slice(&one[j + 1..n - 1]);
-                hashes.push(hash_bytes(&two[..n - 2]));
-            }
-        }
-    }
-    hashes.sort_unstable();
-    hashes.dedup();
-    for h in hashes {
-        f(h);
-    }
-}
 
 /// The lookup structures built from a knowledge base.
 #[derive(Debug, Default)]

@@ -17,8 +17,9 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::build::{acronym_candidates, alias_keys, code_of, entity_names, posted, spells_a_code};
+use super::deletes::for_each_delete;
 use super::flat::hash_bytes;
-use super::{bare_keys, for_each_delete, spelled_len, AliasSource, Index};
+use super::{bare_keys, spelled_len, AliasSource, Index};
 use crate::kb::Entity;
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::is_legal_form;

@@ -264,7 +264,12 @@ pub(crate) fn records_of(
         };
         records.push(record_of(row, record)?);
     }
-    run_detached(py, || canonica::KnowledgeBase::from_records(&records))
+    let kb = run_detached(py, || canonica::KnowledgeBase::from_records(&records));
+    // The records as JSON values take a few times the entities' memory: handed back, so that
+    // a resolver built next does not keep them on top of its own peak.
+    drop(records);
+    crate::release_freed_memory();
+    kb
 }
 
 #[pymethods]
