@@ -100,8 +100,9 @@ pub(super) struct AliasKeys {
 }
 
 /// The keys of an alias of `tokens`; `raw` is a name's words before legal forms were folded
-/// (`None` for a generated acronym).
-pub(super) fn alias_keys(tokens: &[String], raw: Option<&[String]>) -> AliasKeys {
+/// (`None` for a generated acronym). `prefixes`: also the keys of its first words, which only
+/// linking reads.
+pub(super) fn alias_keys(tokens: &[String], raw: Option<&[String]>, prefixes: bool) -> AliasKeys {
     let mut keys = AliasKeys::default();
     let key = tokens.join(" ");
     keys.compact.push(hash_bytes(compact(&key).as_bytes()));
@@ -117,7 +118,8 @@ pub(super) fn alias_keys(tokens: &[String], raw: Option<&[String]>) -> AliasKeys
         }
         // Linking looks at spans of up to MAX_SPAN tokens: longer prefixes are never asked
         // for, and a name of many tokens would make quadratically many.
-        for k in 1..raw.len().min(MAX_SPAN) {
+        let longest = if prefixes { raw.len().min(MAX_SPAN) } else { 1 };
+        for k in 1..longest {
             keys.prefixes
                 .push(hash_bytes(raw[..k].join(" ").as_bytes()));
         }
@@ -209,12 +211,10 @@ impl Builder {
                 list.push(id);
             }
         }
-        let keys = alias_keys(tokens, raw);
+        let keys = alias_keys(tokens, raw, !self.pairwise);
         self.exact.extend(keys.exact.iter().map(|&h| (h, id)));
         self.compact.extend(keys.compact.iter().map(|&h| (h, id)));
-        if !self.pairwise {
-            self.prefixes.extend(keys.prefixes.iter().map(|&h| (h, 0)));
-        }
+        self.prefixes.extend(keys.prefixes.iter().map(|&h| (h, 0)));
         self.index.alias_entity.push(entity);
         self.index.alias_source.push(source.code());
         self.index.alias_text.push(text);

@@ -398,7 +398,7 @@ impl Index {
     ) -> u32 {
         let id = self.alias_entity.len() as u32;
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t)).collect();
-        let keys = alias_keys(tokens, raw);
+        let keys = alias_keys(tokens, raw, true);
         for &h in &keys.exact {
             self.exact.insert(h, id);
             self.mark_span(h);
