@@ -19,7 +19,7 @@ mod recent;
 use std::sync::OnceLock;
 
 pub use batch::{similarity_matrix, similarity_pairs};
-use quick::{may_meet, Words};
+use quick::{may_meet, read_alike, Words};
 
 use crate::index::Index;
 use crate::kb::{Entity, EntitySlots, KnowledgeBase};
@@ -98,6 +98,9 @@ impl Name {
     fn similarity(&self, other: &Name, normalizer: &Normalizer) -> f64 {
         if !may_meet(&self.words, &other.words) {
             return 0.0;
+        }
+        if read_alike(&self.words, &other.words) {
+            return 1.0;
         }
         let there = self.directed_to(other, normalizer);
         // No score is above 1: the way back cannot beat it.

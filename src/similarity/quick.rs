@@ -110,6 +110,18 @@ fn spells(short: &Words, long: &Words) -> bool {
     })
 }
 
+/// Whether the two names read the same word for word once normalized ("PARIS" and "Paris",
+/// "São Paulo" and "Sao Paulo", "Kassym-Jomart" and "Kassym Jomart"): each is then the other's
+/// exact name, which scores 1 without building anything.
+pub(super) fn read_alike(a: &Words, b: &Words) -> bool {
+    a.tokens > 0
+        && a.tokens == b.tokens
+        && a.all[..a.tokens]
+            .iter()
+            .zip(&b.all[..b.tokens])
+            .all(|(x, y)| x.text == y.text)
+}
+
 /// False only when nothing in the resolver's rules can relate the two names, so that their
 /// similarity is 0 without building anything: no word of one is a word of the other, nor within
 /// the edit budget of one, nor another romanization of one; no word of one may be two words of
@@ -142,7 +154,7 @@ pub(super) fn may_meet(a: &Words, b: &Words) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{may_meet, Words};
+    use super::{may_meet, read_alike, Words};
     use crate::normalize::Normalizer;
     use crate::similarity::Name;
 
@@ -243,5 +255,30 @@ mod tests {
             turned_away > 1000,
             "the check turns pairs away: {turned_away}"
         );
+    }
+
+    /// Names that read alike once normalized are each other's exact name in full, too.
+    #[test]
+    fn names_that_read_alike_score_1_in_full() {
+        let normalizer = Normalizer::new();
+        let pairs = [
+            ("PARIS", "Paris"),
+            ("São Paulo", "Sao Paulo"),
+            ("Kassym-Jomart Tokayev", "kassym jomart TOKAYEV"),
+            ("K. Tokayev", "K Tokayev"),
+            ("Siemens AG", "SIEMENS A.G."),
+            ("US", "us"),
+            ("Токаев", "ТОКАЕВ"),
+            ("東京", "東京 "),
+        ];
+        for (a, b) in pairs {
+            let words = |s: &str| Words::of(&normalizer.tokens(s));
+            assert!(read_alike(&words(a), &words(b)), "{a} / {b}");
+            assert_eq!(similarity_in_full(a, b, &normalizer), 1.0, "{a} / {b}");
+        }
+        let words = |s: &str| Words::of(&normalizer.tokens(s));
+        assert!(!read_alike(&words("Paris"), &words("Parks")));
+        assert!(!read_alike(&words("Paris"), &words("Paris Texas")));
+        assert!(!read_alike(&words(""), &words("")));
     }
 }
