@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Match, State};
 use crate::candidates::{closest_misses, spelling_candidates, token_candidates, ScoredAlias};
+use crate::distance;
 use crate::index::AliasSource;
 use crate::kb::Entity;
 use crate::query::{KeyKind, Query};
@@ -124,7 +125,7 @@ impl Found<'_> {
                 if (TIE_LEAN_FROM..1.0).contains(&score) && !query.spelled.is_empty() {
                     // Near ties between typo matches lean to the closer spelling.
                     let jw = *jaro_winkler.get_or_insert_with(|| {
-                        strsim::jaro_winkler(&query.spelled, &index.spelled(a)) as f32
+                        distance::jaro_winkler(&query.spelled, &index.spelled(a)) as f32
                     });
                     score = lean(score, jw);
                 }
