@@ -7,6 +7,8 @@
 //! - with legal forms folded ("Siemens Aktiengesellschaft" as `siemens ~jsc`);
 //! - with joined or undotted initials taken letter by letter ("J.-C. Juncker", "JC Juncker").
 
+use std::sync::Arc;
+
 use crate::index::Index;
 use crate::normalize::titles::{is_only_titles, name_start};
 use crate::normalize::{
@@ -94,11 +96,13 @@ pub(crate) struct Reading {
     pub factor: f32,
 }
 
-/// Everything the resolver needs to know about one query.
+/// Everything the resolver needs to know about one query. What the analysis of the name gives
+/// is shared, so that a query read against several indexes (one name compared with many) is
+/// cloned without copying it.
 #[derive(Clone)]
 pub(crate) struct Query {
     /// Whole-key lookups, best evidence first.
-    pub keys: Vec<KeyLookup>,
+    pub keys: Arc<[KeyLookup]>,
     /// True when the query is nothing but titles ("President"): only whole keys may match.
     pub only_titles: bool,
     /// True when the query is written as an acronym is: in capitals or with dots ("UAE",
@@ -114,11 +118,11 @@ pub(crate) struct Query {
     pub name_at: usize,
     /// The whole query without spaces, for comparing spellings; empty when the query holds
     /// a lossy transliteration.
-    pub spelled: String,
+    pub spelled: Arc<str>,
     /// The query's tokens, as matched.
-    tokens: Vec<Token>,
+    tokens: Arc<[Token]>,
     /// The tokens' texts with legal forms folded.
-    folded: Vec<String>,
+    folded: Arc<[String]>,
     /// The factor on readings that leave the titles out.
     without_titles: f32,
     /// True for names too long to read word by word (see [`MAX_NAME_TOKENS`]).
@@ -218,21 +222,21 @@ impl Query {
         // Names of very many words are matched whole, so that hostile input stays linear.
         let whole_only = tokens.len() > MAX_NAME_TOKENS || name.len() > MAX_NAME_BYTES;
         Some(Query {
-            keys,
+            keys: keys.into(),
             only_titles: is_only_titles(&tokens),
             acronym_like: tokens
                 .iter()
                 .all(|t| t.is_in_capitals() || t.initials.len() > 1),
             readings: Vec::new(),
             spelled: if whole_only || tokens.iter().any(|t| t.lossy) {
-                String::new()
+                Arc::from("")
             } else {
-                compact(&key)
+                compact(&key).into()
             },
             words: Vec::new(),
             name_at,
-            tokens,
-            folded,
+            tokens: tokens.into(),
+            folded: folded.into(),
             without_titles,
             whole_only,
         })
@@ -247,8 +251,8 @@ impl Query {
             return;
         }
         let (tokens, folded, name_at, without_titles) = (
-            &self.tokens,
-            &self.folded,
+            &self.tokens[..],
+            &self.folded[..],
             self.name_at,
             self.without_titles,
         );

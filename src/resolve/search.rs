@@ -281,7 +281,7 @@ impl State {
             FoundBy::Key(k) => Evidence::Key(query.keys[k].kind.clone()),
             FoundBy::Spelling => Evidence::Spelling {
                 budget: edit_budget(query.spelled.len()),
-                query: query.spelled.clone(),
+                query: query.spelled.to_string(),
                 alias: index.spelled(best.alias),
             },
             FoundBy::Reading(r) => {
