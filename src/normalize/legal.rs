@@ -152,6 +152,10 @@ pub(crate) fn is_legal_form(token: &str) -> bool {
 /// their family tokens. A name made only of legal forms is left as it is, so "AG" alone stays a
 /// name.
 pub(crate) fn fold(tokens: &[String]) -> Vec<String> {
+    // Most names hold no word a legal form begins with: nothing to fold.
+    if !tokens.iter().any(|t| forms().contains_key(t.as_str())) {
+        return tokens.to_vec();
+    }
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     let mut start = 0;
     if let Some((family, n)) = form_at(tokens, 0) {
