@@ -16,8 +16,8 @@ use crate::normalize::{
     Normalizer, Token,
 };
 use crate::rules::{
-    token_similarity, Method, Relation, ABBREVIATION, COMPACT, DRIFT, EXACT, MAX_NAME_BYTES,
-    MAX_NAME_TOKENS, NICKNAME, ROMANIZED, WITHOUT_SHORT_TITLES, WITHOUT_TITLES,
+    min_spelling_len, token_similarity, Method, Relation, ABBREVIATION, COMPACT, DRIFT, EXACT,
+    MAX_NAME_BYTES, MAX_NAME_TOKENS, NICKNAME, ROMANIZED, WITHOUT_SHORT_TITLES, WITHOUT_TITLES,
 };
 
 /// The fewest Han characters or kana a name needs to meet a Latin alias by its romanization:
@@ -240,6 +240,12 @@ impl Query {
             without_titles,
             whole_only,
         })
+    }
+
+    /// The shortest whole spelling of this query compared letter by letter with an alias's
+    /// (see [`min_spelling_len`]): its words with legal forms folded decide.
+    pub fn min_spelling_len(&self) -> usize {
+        min_spelling_len(self.folded.iter().map(String::as_str))
     }
 
     /// Reads the query's words: the vocabulary tokens each may stand for, and the readings

@@ -145,6 +145,26 @@ pub(crate) const SURNAME_SIMILARITY: f32 = 0.85;
 
 /// The shortest whole name compared letter by letter (see [`crate::score::score_spelling`]).
 pub(crate) const MIN_SPELLING_LEN: usize = 8;
+/// The same for a query of several words one of which is too short to have a typo budget of
+/// its own: a typo there ("Kỳ Mnh" for "Kỳ Anh", "om Sak" for "Lom Sak") is seen only in the
+/// spelling of the whole name.
+pub(crate) const MIN_WORDS_SPELLING_LEN: usize = 5;
+
+/// The shortest whole spelling compared letter by letter for a query of these words. Folded
+/// legal forms are not spelled ("Atos SE" is spelled `atos`), so they do not count.
+pub(crate) fn min_spelling_len<'w>(words: impl IntoIterator<Item = &'w str>) -> usize {
+    let (mut words_spelled, mut short) = (0, false);
+    for word in words.into_iter().filter(|w| !is_legal_form(w)) {
+        words_spelled += 1;
+        short |= edit_budget(word.len()) == 0;
+    }
+    let words = words_spelled;
+    if words >= 2 && short {
+        MIN_WORDS_SPELLING_LEN
+    } else {
+        MIN_SPELLING_LEN
+    }
+}
 
 /// Extra cost of a typo that changes the first letter.
 const FIRST_LETTER_PENALTY: f32 = 0.1;

@@ -30,16 +30,16 @@ use crate::normalize::legal::is_legal_form;
 use crate::query::{KeyKind, QueryToken};
 use crate::rules::{
     edit_budget, token_similarity, token_weight, Relation, INITIAL, INITIAL_COVERAGE,
-    MAX_NAME_TOKENS, MIDDLE_NAME_WEIGHT, MIN_SPELLING_LEN, PARTIAL_BASE, REORDERED, SURNAME_BASE,
-    SURNAME_SIMILARITY,
+    MAX_NAME_TOKENS, MIDDLE_NAME_WEIGHT, PARTIAL_BASE, REORDERED, SURNAME_BASE, SURNAME_SIMILARITY,
 };
 
 /// Scores a query against an alias as two strings without spaces, for typos that token
 /// alignment cannot see: a broken short word, a missing or extra space. The same length-scaled
-/// edit budget and similarity apply as for a single token.
-pub(crate) fn score_spelling(query: &str, alias: &str) -> Option<f32> {
+/// edit budget and similarity apply as for a single token. Spellings shorter than `shortest`
+/// are not compared (see [`crate::rules::min_spelling_len`]).
+pub(crate) fn score_spelling(query: &str, alias: &str, shortest: usize) -> Option<f32> {
     let len = query.len().max(alias.len());
-    if len < MIN_SPELLING_LEN {
+    if len < shortest {
         return None;
     }
     let edits = bounded_osa(query.as_bytes(), alias.as_bytes(), edit_budget(len))?;
@@ -353,16 +353,33 @@ impl fmt::Display for Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::min_spelling_len;
 
     #[test]
     fn spelling_sees_broken_words_and_spaces() {
-        assert!(score_spelling("faxinalosoturno", "faxinaldosoturno").unwrap() > 0.95);
-        assert!(score_spelling("huntingtonnwoods", "huntingtonwoods").unwrap() > 0.95);
-        assert!(score_spelling("janesmith", "johnsmith").is_none());
+        let one_word = min_spelling_len(["kyanh"]);
+        assert!(score_spelling("faxinalosoturno", "faxinaldosoturno", one_word).unwrap() > 0.95);
+        assert!(score_spelling("huntingtonnwoods", "huntingtonwoods", one_word).unwrap() > 0.95);
+        assert!(score_spelling("janesmith", "johnsmith", one_word).is_none());
         assert!(
-            score_spelling("niger", "nigeria").is_none(),
+            score_spelling("niger", "nigeria", one_word).is_none(),
             "too short to spell out"
         );
+        // A typo in a word of two letters, seen in the spelling of a name of two words.
+        assert_eq!(
+            min_spelling_len(["atos", "~se"]),
+            one_word,
+            "legal forms are not spelled"
+        );
+        assert_eq!(
+            min_spelling_len(["anna", "maria"]),
+            one_word,
+            "no word too short for a typo"
+        );
+        let two_words = min_spelling_len(["ky", "anh"]);
+        assert!(score_spelling("kymnh", "kyanh", two_words).unwrap() > 0.8);
+        assert!(score_spelling("kymnh", "kyanh", one_word).is_none());
+        assert!(score_spelling("deaar", "de", two_words).is_none());
     }
 
     #[test]

@@ -98,13 +98,15 @@ fn spellings(state: &State, text: &str, own: u32, floor: f32, found: &mut Vec<(u
     };
     query.read_words(index);
     let mut spelled = String::new();
+    let shortest = query.min_spelling_len();
     for a in spelling_candidates(&query, index) {
         let entity = index.alias(a).entity;
         if entity == own || found.iter().any(|&(v, _)| v == entity) {
             continue;
         }
         index.spell_into(a, &mut spelled);
-        if let Some(s) = score_spelling(&query.spelled, &spelled).filter(|&s| s >= floor) {
+        if let Some(s) = score_spelling(&query.spelled, &spelled, shortest).filter(|&s| s >= floor)
+        {
             found.push((entity, s));
         }
     }

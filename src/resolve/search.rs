@@ -151,10 +151,11 @@ impl Found<'_> {
     /// Compares the query's spelling with each alias's and offers those within the budget.
     fn offer_spellings(&mut self, aliases: impl IntoIterator<Item = u32>) {
         let (index, spelled) = (&self.inner.index, &self.query.spelled);
+        let shortest = self.query.min_spelling_len();
         let mut buf = String::new();
         for a in aliases {
             index.spell_into(a, &mut buf);
-            if let Some(s) = score_spelling(spelled, &buf) {
+            if let Some(s) = score_spelling(spelled, &buf, shortest) {
                 self.offer(a, s, Method::Spelling, FoundBy::Spelling);
             }
         }

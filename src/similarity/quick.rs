@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use crate::distance::bounded_osa;
 use crate::normalize::drift::drift_key;
 use crate::normalize::{legal, match_text, Token};
-use crate::rules::{edit_budget, MIN_DRIFT_LEN, MIN_SPELLING_LEN};
+use crate::rules::{edit_budget, MIN_DRIFT_LEN, MIN_WORDS_SPELLING_LEN};
 
 /// One word of a name as the check reads it.
 struct Word {
@@ -145,7 +145,7 @@ pub(super) fn may_meet(a: &Words, b: &Words) -> bool {
         b.compacts.iter().any(|y| {
             let len = x.len().max(y.len());
             x == y
-                || len >= MIN_SPELLING_LEN
+                || len >= MIN_WORDS_SPELLING_LEN
                     && x.len().abs_diff(y.len()) <= edit_budget(len)
                     && bounded_osa(x.as_bytes(), y.as_bytes(), edit_budget(len)).is_some()
         })
