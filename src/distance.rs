@@ -134,24 +134,30 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
 mod tests {
     use super::{bounded_osa, jaro_winkler};
 
-    #[test]
-    fn jaro_winkler_is_strsims_to_the_bit() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let word = |next: &mut dyn FnMut() -> u64, max: u64| -> String {
+    /// A deterministic source of words of fewer than `max` letters over the first `letters`
+    /// letters of the alphabet, so that near words are common.
+    fn words(seed: u64, letters: u64) -> impl FnMut(u64) -> String {
+        let mut state = seed;
+        move |max| {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
             let len = (next() % max) as usize;
             (0..len)
-                .map(|_| (b'a' + (next() % 5) as u8) as char)
+                .map(|_| (b'a' + (next() % letters) as u8) as char)
                 .collect()
-        };
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_is_strsims_to_the_bit() {
+        let mut word = words(0x9e37_79b9_7f4a_7c15, 5);
         for i in 0..50_000 {
             let max = if i % 10 == 0 { 80 } else { 14 };
-            let (a, b) = (word(&mut next, max), word(&mut next, max));
+            let (a, b) = (word(max), word(max));
             let expected = strsim::jaro_winkler(&a, &b);
             assert_eq!(
                 jaro_winkler(&a, &b).to_bits(),
@@ -174,24 +180,10 @@ mod tests {
 
     #[test]
     fn agrees_with_strsim() {
-        // A small deterministic generator of words over a short alphabet, so that near words
-        // are common.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let word = |next: &mut dyn FnMut() -> u64| -> String {
-            let len = (next() % 9) as usize;
-            (0..len)
-                .map(|_| (b'a' + (next() % 4) as u8) as char)
-                .collect()
-        };
+        let mut word = words(0x2545_f491_4f6c_dd1d, 4);
         for _ in 0..20_000 {
-            let a = word(&mut next);
-            let b = word(&mut next);
+            let a = word(9);
+            let b = word(9);
             let expected = strsim::osa_distance(&a, &b);
             for bound in 0..4 {
                 let got = bounded_osa(a.as_bytes(), b.as_bytes(), bound);
