@@ -116,7 +116,8 @@ impl Name {
 /// name without its legal form) scores as high as resolution would score it.
 ///
 /// A name compared again on the same thread soon after (one name against a column, a column
-/// against a few names) is not prepared again: see [`recent`].
+/// against a few names) is not prepared again: the thread keeps the last 64 to 128 names it
+/// prepared.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let normalizer = Normalizer::new();
     let (a, b) = recent::prepared(a, b, &normalizer);
