@@ -361,11 +361,11 @@ def accuracy_by_kind(queries: Sequence[Query], predicted: Sequence[str | None]) 
 
 
 def rapidfuzz_runs(
-    sample: Sequence[Query], names: Sequence[str], ids: Sequence[str]
+    sample: Sequence[Query], processed: Sequence[str], ids: Sequence[str]
 ) -> list[FuzzResult]:
-    """extractOne for every scorer and cutoff; per scorer, the cutoff with the best accuracy on
-    the sample (ties: the faster) is marked chosen."""
-    processed = [utils.default_process(n) for n in names]
+    """extractOne for every scorer and cutoff over the choices `processed` (the names passed
+    through `utils.default_process`); per scorer, the cutoff with the best accuracy on the
+    sample (ties: the faster) is marked chosen."""
     results: list[FuzzResult] = []
     for scorer_name, scorer in RAPIDFUZZ_SCORERS.items():
         runs: list[FuzzResult] = []
@@ -402,12 +402,11 @@ EVERY_QUERY_SCORER, EVERY_QUERY_CUTOFF = "ratio", 80
 
 
 def ratio_on_every_query(
-    queries: Sequence[Query], names: Sequence[str], ids: Sequence[str], chunk: int = 100
+    queries: Sequence[Query], processed: Sequence[str], ids: Sequence[str], chunk: int = 100
 ) -> tuple[list[str | None], float]:
-    """The id extractOne(`ratio`, cutoff 80) would answer for every query, and the seconds it
-    took: `process.cdist` on every core, a chunk of queries at a time, then the first of the
-    best scores per row."""
-    processed = [utils.default_process(n) for n in names]
+    """The id extractOne(`ratio`, cutoff 80) would answer for every query among the choices
+    `processed`, and the seconds it took: `process.cdist` on every core, a chunk of queries at
+    a time, then the first of the best scores per row."""
     predicted: list[str | None] = []
     start = time.perf_counter()
     for i in range(0, len(queries), chunk):
@@ -540,8 +539,9 @@ def run(config: Config, command: str) -> list[str]:
         sample_texts = [q.text for q in sample]
         sample_predicted = ids_of(resolver.resolve_many(sample_texts))
         sample_cutoff_predicted = ids_of(cutoff_resolver.resolve_many(sample_texts))
-        fuzz_results = rapidfuzz_runs(sample, names, ids)
-        every_predicted, every_s = ratio_on_every_query(queries, names, ids)
+        processed = [utils.default_process(n) for n in names]
+        fuzz_results = rapidfuzz_runs(sample, processed, ids)
+        every_predicted, every_s = ratio_on_every_query(queries, processed, ids)
         position = {id(q): i for i, q in enumerate(queries)}
         sample_extract = next(
             r.predicted

@@ -156,9 +156,11 @@ def per_call(name: str, pairs: Pairs) -> list[str]:
     scores: list[float] = []
     for _ in range(PER_CALL_ROUNDS):
         wall, load, scores = timed(loop(canonica.similarity, pairs), 1, forget_names)
-        ours, our_loads = min(ours, wall), [*our_loads, load]
+        ours = min(ours, wall)
+        our_loads.append(load)
         wall, load, _ = timed(loop(fuzz.WRatio, pairs), 1)
-        theirs, their_loads = min(theirs, wall), [*their_loads, load]
+        theirs = min(theirs, wall)
+        their_loads.append(load)
     our_load = sum(our_loads) / len(our_loads)
     their_load = sum(their_loads) / len(their_loads)
     related = sum(s > 0 for s in scores)

@@ -153,13 +153,12 @@ pub(crate) const MIN_WORDS_SPELLING_LEN: usize = 5;
 /// The shortest whole spelling compared letter by letter for a query of these words. Folded
 /// legal forms are not spelled ("Atos SE" is spelled `atos`), so they do not count.
 pub(crate) fn min_spelling_len<'w>(words: impl IntoIterator<Item = &'w str>) -> usize {
-    let (mut words_spelled, mut short) = (0, false);
+    let (mut spelled, mut short) = (0, false);
     for word in words.into_iter().filter(|w| !is_legal_form(w)) {
-        words_spelled += 1;
+        spelled += 1;
         short |= edit_budget(word.len()) == 0;
     }
-    let words = words_spelled;
-    if words >= 2 && short {
+    if spelled >= 2 && short {
         MIN_WORDS_SPELLING_LEN
     } else {
         MIN_SPELLING_LEN
