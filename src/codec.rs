@@ -2,6 +2,8 @@
 //! their raw elements, so that large arrays load at memory speed. Every read is bounds-checked;
 //! a short or damaged buffer gives an error, never a panic.
 
+use rayon::prelude::*;
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// Appends values to a byte buffer.
@@ -65,6 +67,14 @@ impl Writer {
     }
 }
 
+/// An error saying the payload is damaged at byte `pos`, with what was being read.
+fn invalid_at(pos: usize, what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidSavedFile,
+        format!("the saved data is damaged ({what} at byte {pos})"),
+    )
+}
+
 /// Reads values back from a byte buffer.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
@@ -78,10 +88,7 @@ impl<'a> Reader<'a> {
 
     /// An error saying the payload is damaged, with what was being read.
     pub fn invalid(&self, what: &str) -> Error {
-        Error::new(
-            ErrorKind::InvalidSavedFile,
-            format!("the saved data is damaged ({what} at byte {})", self.pos),
-        )
+        invalid_at(self.pos, what)
     }
 
     pub fn is_at_end(&self) -> bool {
@@ -158,11 +165,28 @@ impl<'a> Reader<'a> {
             .collect())
     }
 
-    pub fn pairs(&mut self) -> Result<Vec<(u64, u32)>> {
+    /// The next list of pairs, taken as it is written and decoded later: the large tables of a
+    /// saved index are decoded side by side (see [`PairsSection::decode`]).
+    pub fn pairs_section(&mut self) -> Result<PairsSection<'a>> {
         let n = self.len(12)?;
         let raw = self.take(n * 12)?;
-        Ok(raw
-            .chunks_exact(12)
+        Ok(PairsSection { raw, end: self.pos })
+    }
+}
+
+/// A list of (hash, id) pairs not yet decoded (see [`Reader::pairs_section`]).
+pub(crate) struct PairsSection<'a> {
+    raw: &'a [u8],
+    /// Where the reader stood once past it, for errors found while decoding it.
+    end: usize,
+}
+
+impl PairsSection<'_> {
+    /// The pairs, decoded on every thread of the pool it runs on: most of loading a large index
+    /// is these lists, and writing a fresh one is bound by the memory it touches.
+    pub fn decode(&self) -> Vec<(u64, u32)> {
+        self.raw
+            .par_chunks_exact(12)
             .map(|c| {
                 let mut h = [0u8; 8];
                 h.copy_from_slice(&c[..8]);
@@ -171,7 +195,13 @@ impl<'a> Reader<'a> {
                     u32::from_le_bytes([c[8], c[9], c[10], c[11]]),
                 )
             })
-            .collect())
+            .collect()
+    }
+
+    /// An error saying the pairs are damaged, as [`Reader::invalid`] would have said it just
+    /// past them.
+    pub fn invalid(&self, what: &str) -> Error {
+        invalid_at(self.end, what)
     }
 }
 
@@ -192,7 +222,7 @@ mod tests {
         assert_eq!(r.u32().unwrap(), 7);
         assert_eq!(r.string().unwrap(), "Қазақстан");
         assert_eq!(r.u32s().unwrap(), vec![1, 2, 3]);
-        assert_eq!(r.pairs().unwrap(), vec![(u64::MAX, 9)]);
+        assert_eq!(r.pairs_section().unwrap().decode(), vec![(u64::MAX, 9)]);
         assert_eq!(r.f64().unwrap(), 0.5);
         assert!(r.is_at_end());
         for n in 0..bytes.len() {
@@ -201,7 +231,7 @@ mod tests {
                 r.u32()?;
                 r.string()?;
                 r.u32s()?;
-                r.pairs()?;
+                r.pairs_section()?;
                 r.f64()?;
                 Ok(())
             })();

@@ -27,8 +27,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::files;
 use crate::index::Index;
 use crate::interrupt;
-use crate::kb::{Entity, KnowledgeBase};
+use crate::kb::{Entity, EntitySlots, KnowledgeBase};
 use crate::resolve::Resolver;
+use crate::threads;
 
 /// The first bytes of every saved resolver.
 pub const MAGIC: &[u8; 8] = b"CANONICA";
@@ -158,8 +159,15 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Resolver> {
         interrupt::check()?;
         entities.push(decode_entity(&mut r)?);
     }
-    let kb = KnowledgeBase::from_saved(entities).map_err(|e| invalid(e.to_string()))?;
-    let index = Index::decode(&mut r, kb.len())?;
+    // The entities' lookup tables and the index are made side by side.
+    let (kb, index) = threads::install(|| {
+        rayon::join(
+            || KnowledgeBase::from_saved(entities).map(EntitySlots::from),
+            || Index::decode(&mut r, count),
+        )
+    });
+    let kb = kb.map_err(|e| invalid(e.to_string()))?;
+    let index = index?;
     if !r.is_at_end() {
         return Err(r.invalid("bytes after the index"));
     }

@@ -97,7 +97,7 @@ impl ResolverBuilder {
         self.check()?;
         let normalizer = Normalizer::new();
         let index = Index::build(&kb, &normalizer)?;
-        self.build_with_index(kb, index)
+        self.build_with_index(EntitySlots::from(kb), index)
     }
 
     fn check(&self) -> Result<()> {
@@ -117,12 +117,13 @@ impl ResolverBuilder {
         Ok(())
     }
 
-    /// A resolver over an index already built for `kb` (read back from a saved file).
-    pub(crate) fn build_with_index(self, kb: KnowledgeBase, index: Index) -> Result<Resolver> {
+    /// A resolver over an index already built for the entities of `kb` (read back from a saved
+    /// file).
+    pub(crate) fn build_with_index(self, kb: EntitySlots, index: Index) -> Result<Resolver> {
         self.check()?;
         let shared = Arc::new(Shared {
             state: RwLock::new(State {
-                kb: EntitySlots::from(kb),
+                kb,
                 index,
                 normalizer: Normalizer::new(),
                 threshold: self.threshold,
