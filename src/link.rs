@@ -471,19 +471,21 @@ impl State {
                 break;
             };
             let span = &tokens[at..at + len];
-            let mut named = self.entities_named(span, key, candidates.aliases, kind);
-            // A name written without the legal form the knowledge base gives it ("Deutsche
-            // Bank" for "Deutsche Bank AG"), when no name matches whole and every word is
-            // written as a name is: "apple" is a word, "Apple" may be the company.
-            if named.is_empty() && span.iter().all(|t| written_as_name(text, t)) {
-                named = self.entities_named(span, key, candidates.without_legal_form, kind);
-            }
-            if let Some(entity) = self.one_entity(&named) {
-                found.push(SpanMatch {
-                    len,
-                    entity,
-                    score: WHOLE,
-                });
+            if candidates.whole && may_name(span, key) {
+                let mut named = self.entities_named(span, candidates.aliases(), kind);
+                // A name written without the legal form the knowledge base gives it ("Deutsche
+                // Bank" for "Deutsche Bank AG"), when no name matches whole and every word is
+                // written as a name is: "apple" is a word, "Apple" may be the company.
+                if named.is_empty() && span.iter().all(|t| written_as_name(text, t)) {
+                    named = self.entities_named(span, candidates.without_legal_form(), kind);
+                }
+                if let Some(entity) = self.one_entity(&named) {
+                    found.push(SpanMatch {
+                        len,
+                        entity,
+                        score: WHOLE,
+                    });
+                }
             }
             if !candidates.longer {
                 break;
@@ -493,20 +495,14 @@ impl State {
         found
     }
 
-    /// The entities `aliases` belong to, of the right kind, when the span may name them: a
-    /// short alias or a generated acronym only when the span is written in capitals.
+    /// The entities `aliases` belong to, of the right kind, when the span (which
+    /// [`may_name`] them) is written as they need: a generated acronym only in capitals.
     fn entities_named(
         &self,
         span: &[Token],
-        key: &str,
         aliases: impl Iterator<Item = u32>,
         kind: Option<&str>,
     ) -> Vec<u32> {
-        let capitals = span.iter().all(|t| t.capitals);
-        let letters = key.chars().filter(|c| c.is_ascii_alphanumeric()).count();
-        if letters <= SHORT_ALIAS && !capitals {
-            return Vec::new();
-        }
         // A generated acronym needs capitals of a script that has them.
         let acronym_ok = span.iter().all(Token::is_in_capitals);
         let index = &self.index;
@@ -538,6 +534,14 @@ impl State {
             }
         }
     }
+}
+
+/// True when a span with this key may name an entity at all: a short alias (three letters or
+/// fewer) only when written in capitals, so the pronoun "us" is not the United States. Checked
+/// before any alias is looked up: most short words of a text are not names.
+fn may_name(span: &[Token], key: &str) -> bool {
+    let letters = key.bytes().filter(u8::is_ascii_alphanumeric).count();
+    letters > SHORT_ALIAS || span.iter().all(|t| t.capitals)
 }
 
 /// The text between two tokens; empty when they come from one character of the text (an emoji

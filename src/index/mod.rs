@@ -22,7 +22,10 @@ mod build;
 mod deletes;
 mod flat;
 mod scan;
+mod spans;
 mod update;
+
+use spans::{span_filter, SpanProbe, SpanRole};
 
 use deletes::for_each_delete;
 use flat::{hash_bytes, HashedKeys, Lists, Strings};
@@ -85,17 +88,6 @@ pub(crate) struct NearWord {
     pub edits: usize,
 }
 
-/// What a span of text may be, for linking (see [`Index::span_candidates`]).
-pub(crate) struct SpanCandidates<I, J> {
-    /// The aliases whose whole key the span is.
-    pub aliases: I,
-    /// The aliases whose key the span is once their legal forms and leading article are left
-    /// out.
-    pub without_legal_form: J,
-    /// True when a longer name starts with the span.
-    pub longer: bool,
-}
-
 /// The largest token weight a saved index may hold: weights are `ln(1 + entities)` at most.
 const MAX_WEIGHT: f32 = 1000.0;
 
@@ -125,9 +117,9 @@ pub(crate) struct Index {
     /// Hashes of the keys of the first words of multi-word names ("united", "united arab"), so
     /// that linking stops extending a span as soon as no name can start with it.
     prefixes: HashedKeys,
-    /// A bit per hash bucket of every exact key and prefix: a span whose bit is clear is
-    /// neither, which linking learns from one small table instead of two large ones. Derived
-    /// from the keys, not saved.
+    /// A Bloom filter of the whole keys and of the first words of longer ones, the two told
+    /// apart: linking learns what a span may be from one small table instead of four large
+    /// ones (see [`Index::span_candidates`]). Derived from the keys, not saved.
     span_filter: Vec<u64>,
     /// Linking: the keys of the names that carry a legal form or a leading article, without them
     /// ("deutsche bank" for "Deutsche Bank AG", "coca cola" for "The Coca-Cola Company"), to
@@ -247,42 +239,6 @@ impl Index {
             .get_str(compact_key)
             .filter(|&a| self.is_live(a))
             .collect()
-    }
-
-    /// The hash a key is looked up by in [`Index::span_candidates`].
-    pub fn key_hash(key: &str) -> u64 {
-        hash_bytes(key.as_bytes())
-    }
-
-    /// For linking, what a span with this [`Index::key_hash`] can be: `None` when it is
-    /// neither a name nor the first words of a longer one; else the aliases whose key it is, and
-    /// whether a longer name starts with it.
-    pub fn span_candidates(
-        &self,
-        hash: u64,
-    ) -> Option<SpanCandidates<impl Iterator<Item = u32> + '_, impl Iterator<Item = u32> + '_>>
-    {
-        let filter = &self.span_filter;
-        if filter.is_empty() {
-            return None;
-        }
-        let set = |bit: usize| filter[bit / 64] & (1 << (bit % 64)) != 0;
-        if !span_bits(hash, self.span_filter_bits())
-            .into_iter()
-            .all(set)
-        {
-            return None;
-        }
-        Some(SpanCandidates {
-            aliases: self.exact.get(hash).filter(|&a| self.is_live(a)),
-            without_legal_form: self.bare.get(hash).filter(|&a| self.is_live(a)),
-            longer: self.prefixes.get(hash).next().is_some()
-                || self.bare_prefixes.get(hash).next().is_some(),
-        })
-    }
-
-    fn span_filter_bits(&self) -> u32 {
-        (self.span_filter.len() * 64).trailing_zeros()
     }
 
     /// The vocabulary id of a token some alias holds.
@@ -505,8 +461,10 @@ impl Index {
         }
         self.bare = HashedKeys::from_pairs(bare);
         self.bare_prefixes = HashedKeys::from_pairs(bare_prefixes);
-        self.span_filter =
-            span_filter(&[&self.exact, &self.prefixes, &self.bare, &self.bare_prefixes]);
+        self.span_filter = span_filter(
+            &[&self.exact, &self.bare],
+            &[&self.prefixes, &self.bare_prefixes],
+        );
     }
 }
 
@@ -572,30 +530,6 @@ fn spelled_lengths(vocab: &Strings, alias_tokens: &Lists) -> Vec<u16> {
                 .fold(0u16, |n, &v| n.saturating_add(word_lens[v as usize]))
         })
         .collect()
-}
-
-/// The bitset of [`Index::span_candidates`]: about eight bits per key of the tables it covers,
-/// two set per key (see [`span_bits`]).
-fn span_filter(tables: &[&HashedKeys]) -> Vec<u64> {
-    let keys: usize = tables.iter().map(|t| t.pairs.len()).sum();
-    let bits = (keys.max(64) * 8).next_power_of_two().trailing_zeros();
-    let mut set = vec![0u64; (1usize << bits) / 64];
-    for &(hash, _) in tables.iter().flat_map(|t| &t.pairs) {
-        for bit in span_bits(hash, bits) {
-            set[bit / 64] |= 1 << (bit % 64);
-        }
-    }
-    set
-}
-
-/// The two bits of a span filter of `2^bits` bits that a key hash sets, from two parts of the
-/// hash: a span that starts no name passes the filter about 5% of the time at eight bits per
-/// key, against 12% with one bit, and each pass costs lookups in the key tables.
-pub(super) fn span_bits(hash: u64, bits: u32) -> [usize; 2] {
-    [
-        (hash >> (64 - bits)) as usize,
-        (hash.rotate_left(bits) >> (64 - bits)) as usize,
-    ]
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::build::{acronym_candidates, alias_keys, code_of, entity_names, posted, spells_a_code};
 use super::deletes::for_each_delete;
 use super::flat::hash_bytes;
-use super::{bare_keys, spelled_len, AliasSource, Index};
+use super::{bare_keys, spelled_len, AliasSource, Index, SpanProbe, SpanRole};
 use crate::kb::Entity;
 use crate::normalize::drift::drift_key;
 use crate::normalize::legal::is_legal_form;
@@ -401,21 +401,21 @@ impl Index {
         let keys = alias_keys(tokens, raw, true);
         for &h in &keys.exact {
             self.exact.insert(h, id);
-            self.mark_span(h);
+            self.mark_span(h, SpanRole::Whole);
         }
         for &h in &keys.compact {
             self.compact.insert(h, id);
         }
         for &h in &keys.prefixes {
             self.prefixes.insert(h, 0);
-            self.mark_span(h);
+            self.mark_span(h, SpanRole::Start);
         }
         if let Some(bare) = bare_keys(tokens.iter().map(String::as_str)) {
             self.bare.insert(bare.key, id);
-            self.mark_span(bare.key);
+            self.mark_span(bare.key, SpanRole::Whole);
             for h in bare.prefixes {
                 self.bare_prefixes.insert(h, 0);
-                self.mark_span(h);
+                self.mark_span(h, SpanRole::Start);
             }
         }
         self.alias_entity.push(e);
@@ -484,13 +484,11 @@ impl Index {
     }
 
     /// Sets the bits of `hash` in the span filter (see [`Index::span_candidates`]).
-    fn mark_span(&mut self, hash: u64) {
+    fn mark_span(&mut self, hash: u64, role: SpanRole) {
         let bits = (self.span_filter.len() * 64).trailing_zeros();
         if bits == 0 {
             return;
         }
-        for bit in super::span_bits(hash, bits) {
-            self.span_filter[bit / 64] |= 1 << (bit % 64);
-        }
+        SpanProbe::of(hash, bits).mark(&mut self.span_filter, role);
     }
 }

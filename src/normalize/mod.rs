@@ -156,9 +156,7 @@ impl Normalizer {
             if interrupt::stopped() {
                 return false;
             }
-            for token in join_initials(std::mem::take(raw)) {
-                f(token);
-            }
+            join_initials(raw, &mut f);
             true
         };
         let mut going = true;
@@ -327,11 +325,11 @@ fn is_dotted_digraph(p: &Pending) -> bool {
         && p.token.text.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
-/// Marks dotted initials and joins runs of them ("U.A.E.", "J.-C.") into one token. A single
+/// Marks dotted initials and joins runs of them ("U.A.E.", "J.-C.") into one token, and hands
+/// the tokens of `raw` to `f`, leaving it empty (with its room kept for the next ones). A single
 /// letter without a dot joins nothing but still counts as an initial.
-fn join_initials(mut raw: Vec<Pending>) -> Vec<Token> {
+fn join_initials(raw: &mut Vec<Pending>, f: &mut impl FnMut(Token)) {
     let single_letter = |p: &Pending| p.source_chars == 1 && p.token.text.len() == 1;
-    let mut out: Vec<Token> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         let mut j = i;
@@ -357,10 +355,10 @@ fn join_initials(mut raw: Vec<Pending>) -> Vec<Token> {
         } else if initial_alone {
             token.initials = vec![token.text.clone()];
         }
-        out.push(token);
+        f(token);
         i = j + 1;
     }
-    out
+    raw.clear();
 }
 
 /// The normalized form of `text` with the default rules; see [`Normalizer`].
