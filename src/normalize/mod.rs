@@ -160,11 +160,35 @@ impl Normalizer {
             true
         };
         let mut going = true;
-        for (start, c) in text.char_indices() {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while let Some(c) = text[at..].chars().next() {
             if !going {
                 return;
             }
+            // The rest of a word in ASCII letters and digits, most of most texts, goes into the
+            // token in one go: each such byte is one letter, folded by lowering it.
+            if let Some(p) = current.as_mut() {
+                let run = bytes[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+                if run > 0 {
+                    let letters = &bytes[at..at + run];
+                    p.token
+                        .text
+                        .extend(letters.iter().map(|b| b.to_ascii_lowercase() as char));
+                    p.token.capitals &= !letters.iter().any(u8::is_ascii_lowercase);
+                    p.token.has_capital |= letters.iter().any(u8::is_ascii_uppercase);
+                    p.source_chars += run;
+                    at += run;
+                    p.token.end = at;
+                    continue;
+                }
+            }
+            let start = at;
             let end = start + c.len_utf8();
+            at = end;
             let lossy = !c.is_ascii() && fold::is_lossy_script(c);
             let lower = c.is_lowercase();
             let upper = c.is_uppercase();
